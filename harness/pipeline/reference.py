@@ -174,7 +174,9 @@ class ReferenceExecutor:
             result = await self._run_stage(stage, step.input_text, context)
             if isinstance(result, StageSuccess):
                 elapsed = round((loop.time() - started) * 1000, 6)
-                self._events.append(PipelineEvent("STAGE_SUCCESS", stage=stage, duration_ms=elapsed))
+                self._events.append(
+                    PipelineEvent("STAGE_SUCCESS", stage=stage, duration_ms=elapsed, output=result.output)
+                )
             elif isinstance(result, StageFailure):
                 self._events.append(PipelineEvent("STAGE_FAILURE", stage=stage, error=result.message))
             step = machine.record(stage, result)

@@ -221,7 +221,11 @@ EventType: TypeAlias = Literal[
 @final
 @dataclass(frozen=True, slots=True)
 class PipelineEvent:
-    """One lifecycle event; only the fields that belong to its ``type`` are set."""
+    """One lifecycle event; only the fields that belong to its ``type`` are set.
+
+    ``STAGE_SUCCESS`` carries the stage's finalized ``output`` (the state
+    machine log of spec R9.2 does too).
+    """
 
     type: EventType
     stage: int | None = None
@@ -232,6 +236,7 @@ class PipelineEvent:
     target: int | None = None
     error: str | None = None
     reason: str | None = None
+    output: StructuredValue | None = None
 
 
 class PipelineError(Exception):

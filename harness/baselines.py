@@ -1,0 +1,187 @@
+"""Pinned baselines: one reviewed observation per scenario, beside the scenario file.
+
+``baselines/NAME.toml`` is pinned by ``baselines/NAME.baseline.json``: the
+reference executor's observation, with a schema version, as canonical JSON.
+Baselines are written only by ``harness record`` and ``pytest
+--snapshot-update``, through the same serializer and the same atomic writer
+(a temporary file in the same folder, flushed, then renamed over the old
+one), so an interrupted write leaves every baseline either old or new.
+:class:`BaselineExtension` is the syrupy extension the test suite uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar, Final
+
+from syrupy.data import Snapshot, SnapshotCollection
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+from syrupy.location import PyTestLocation
+from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData, SnapshotIndex
+
+from harness.errors import InvalidBaselineError
+from harness.observation import Observation, canonical_json
+
+__all__ = [
+    "BASELINE_SUFFIX",
+    "REQUIRED_FIELDS",
+    "SCHEMA_VERSION",
+    "BaselineExtension",
+    "baseline_document",
+    "baseline_path",
+    "load_baseline",
+    "serialize_baseline",
+    "write_atomic",
+]
+
+SCHEMA_VERSION: Final = 1
+BASELINE_SUFFIX: Final = ".baseline.json"
+REQUIRED_FIELDS: Final = (
+    "scenario",
+    "implementation",
+    "outcome",
+    "output",
+    "error",
+    "stages",
+    "latest_errors",
+    "effects",
+    "events",
+    "timeline",
+)
+
+
+def baseline_path(scenario_path: Path | str) -> Path:
+    """Where the baseline of a scenario file lives: beside it, ``NAME.baseline.json``."""
+    path = Path(scenario_path)
+    return path.with_name(path.stem + BASELINE_SUFFIX)
+
+
+def baseline_document(observation: Observation) -> dict[str, Any]:
+    """The baseline of an observation: the schema version first, then the observation."""
+    return {"schema_version": SCHEMA_VERSION, **observation}
+
+
+def serialize_baseline(observation: Observation) -> str:
+    """The exact text a baseline file holds for ``observation``."""
+    return canonical_json(baseline_document(observation))
+
+
+def load_baseline(path: Path | str) -> Observation:
+    """Read and check a baseline file; return the observation it pins.
+
+    Raises :class:`InvalidBaselineError` naming the file and key when it is not
+    valid JSON, lacks a field, or carries another schema version.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidBaselineError(path, "", f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidBaselineError(
+            path, "", f"invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    if not isinstance(document, dict):
+        raise InvalidBaselineError(path, "", f"expected a JSON object, got {type(document).__name__}")
+    if "schema_version" not in document:
+        raise InvalidBaselineError(path, "schema_version", "required field missing")
+    version = document["schema_version"]
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise InvalidBaselineError(
+            path,
+            "schema_version",
+            f"expected {SCHEMA_VERSION}, got {json.dumps(version)} (re-record it with `harness record --force`)",
+        )
+    for field in REQUIRED_FIELDS:
+        if field not in document:
+            raise InvalidBaselineError(path, field, "required field missing")
+    for field in ("stages", "latest_errors", "effects", "events", "timeline"):
+        if not isinstance(document[field], list):
+            raise InvalidBaselineError(path, field, f"expected a list, got {json.dumps(document[field])[:40]}")
+    return {key: value for key, value in document.items() if key != "schema_version"}
+
+
+def write_atomic(path: Path | str, text: str) -> None:
+    """Replace ``path`` with ``text`` all at once: readers see the old file or the new one."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class BaselineExtension(SingleFileSnapshotExtension):
+    """syrupy extension storing each snapshot as ``DIRECTORY/NAME.baseline.json``.
+
+    Use a subclass with ``directory`` set (see :meth:`for_directory`) and
+    assert ``observation == snapshot(name=SCENARIO_NAME)``; the file it reads
+    and writes is the one ``harness record`` writes.
+    """
+
+    directory: ClassVar[Path | None] = None
+    file_extension = BASELINE_SUFFIX.lstrip(".")
+    _write_mode = WriteMode.TEXT
+
+    @classmethod
+    def for_directory(cls, directory: Path | str) -> type[BaselineExtension]:
+        """A subclass of this extension bound to ``directory``."""
+        return type(cls.__name__, (cls,), {"directory": Path(directory).resolve()})
+
+    def serialize(
+        self,
+        data: SerializableData,
+        *,
+        exclude: PropertyFilter | None = None,
+        include: PropertyFilter | None = None,
+        matcher: PropertyMatcher | None = None,
+    ) -> SerializedData:
+        return serialize_baseline(data)
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        if cls.directory is None:
+            raise TypeError("use BaselineExtension.for_directory(path) to say where the baselines live")
+        return str(cls.directory)
+
+    @classmethod
+    def discovery_dirname(cls, *, test_location: PyTestLocation) -> str:
+        return cls.dirname(test_location=test_location)
+
+    @classmethod
+    def get_snapshot_name(cls, *, test_location: PyTestLocation, index: SnapshotIndex = 0) -> str:
+        if not isinstance(index, str):
+            raise TypeError("name each baseline snapshot after its scenario: snapshot(name=SCENARIO)")
+        return index
+
+    @classmethod
+    def matches_test_location(cls, *, test_location: PyTestLocation, snapshot_location: str) -> bool:
+        return Path(snapshot_location).parent == cls.directory
+
+    def owns_snapshot_collection(self, *, filepath: str, test_location: PyTestLocation) -> bool:
+        return self.is_snapshot_location(location=filepath) and Path(filepath).parent == self.directory
+
+    def read_snapshot_collection(self, *, snapshot_location: str) -> SnapshotCollection:
+        collection = SnapshotCollection(location=snapshot_location)
+        name = Path(snapshot_location).name.removesuffix(BASELINE_SUFFIX)
+        collection.add(Snapshot(name=name))
+        return collection
+
+    @classmethod
+    def write_snapshot_collection(
+        cls, *, snapshot_collection: SnapshotCollection, name_order: dict[str, int] | None = None
+    ) -> None:
+        snapshot = next(iter(snapshot_collection))
+        if not isinstance(snapshot.data, str):
+            raise TypeError(f"a baseline is text, got {type(snapshot.data).__name__}")
+        write_atomic(snapshot_collection.location, snapshot.data)

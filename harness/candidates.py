@@ -1,0 +1,73 @@
+"""Executor implementations by name: ``reference``, ``extracted``, or any ``MODULE:ATTR``.
+
+A candidate is an executor class with :class:`~harness.pipeline.PipelineExecutor`'s
+constructor (``stages, *, parallel_cap, delay_ms, source``), an async
+``execute`` returning a structured value, and ``events`` and ``latest_errors``.
+Naming one as ``MODULE:ATTR`` lets a new refactor phase be gated without
+editing the harness.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import Final, final
+
+from harness.errors import CandidateError
+from harness.pipeline import PipelineExecutor, ReferenceExecutor
+
+__all__ = ["BUILTIN_IMPLEMENTATIONS", "DEFAULT_CANDIDATE", "Implementation", "resolve_implementation"]
+
+DEFAULT_CANDIDATE: Final = "extracted"
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Implementation:
+    """An executor class under a name observations are labelled with."""
+
+    name: str
+    executor_class: type
+
+    def __repr__(self) -> str:
+        return f"Implementation({self.name!r}, {self.executor_class.__module__}.{self.executor_class.__qualname__})"
+
+
+BUILTIN_IMPLEMENTATIONS: Final = {
+    "reference": Implementation("reference", ReferenceExecutor),
+    "extracted": Implementation("extracted", PipelineExecutor),
+}
+
+
+def resolve_implementation(spec: str) -> Implementation:
+    """Return the implementation ``spec`` names; raise :class:`CandidateError` with the fix otherwise."""
+    builtin = BUILTIN_IMPLEMENTATIONS.get(spec)
+    if builtin is not None:
+        return builtin
+    module_name, separator, attribute = spec.partition(":")
+    if not separator or not module_name or not attribute:
+        names = ", ".join(BUILTIN_IMPLEMENTATIONS)
+        raise CandidateError(f"{spec}: expected {names} or MODULE:ATTR naming an executor class")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CandidateError(f"{spec}: cannot import module {module_name!r}: {exc}") from exc
+    target: object = module
+    for part in attribute.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise CandidateError(f"{spec}: module {module_name!r} has no attribute {attribute!r}") from None
+    if not inspect.isclass(target):
+        raise CandidateError(f"{spec}: expected an executor class, got {type(target).__name__}")
+    execute = getattr(target, "execute", None)
+    if execute is None or not inspect.iscoroutinefunction(execute):
+        raise CandidateError(f"{spec}: {target.__qualname__} has no async execute(value) method")
+    try:
+        inspect.signature(target).bind([], parallel_cap=None, delay_ms=None, source=None)
+    except TypeError as exc:
+        raise CandidateError(
+            f"{spec}: {target.__qualname__} does not take (stages, *, parallel_cap, delay_ms, source): {exc}"
+        ) from None
+    return Implementation(spec, target)

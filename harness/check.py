@@ -1,0 +1,183 @@
+"""The side-by-side check and the recording of baselines.
+
+:func:`check_scenario` runs one scenario on the reference and on a candidate,
+compares the two observations with each other and the reference with the
+pinned baseline, and says ``match`` only when all three agree. With
+``repeat`` each implementation runs several times and any difference between
+repeats is a failure of its own. :func:`record_scenario` writes the reference
+observation as the scenario's baseline. A bad scenario or baseline file is a
+result (``invalid``), never an exception, so one bad file does not stop the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal, final
+
+from harness.baselines import baseline_path, load_baseline, serialize_baseline, write_atomic
+from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
+from harness.compare import Difference, diff_observations, format_differences
+from harness.errors import InvalidInputError
+from harness.observation import DeadlineExceeded, Observation, canonical_json, observe
+from harness.scenario.loader import load_scenario
+from harness.timeline import render_divergence
+
+__all__ = [
+    "CheckStatus",
+    "RecordResult",
+    "ScenarioResult",
+    "check_scenario",
+    "describe_result",
+    "record_scenario",
+    "summary_line",
+]
+
+REFERENCE: Final = BUILTIN_IMPLEMENTATIONS["reference"]
+
+CheckStatus = Literal["match", "mismatch", "unpinned", "invalid", "unfinished", "nondeterministic"]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ScenarioResult:
+    """What the check found for one scenario file."""
+
+    path: str
+    name: str
+    status: CheckStatus
+    message: str | None = None
+    candidate_differences: tuple[Difference, ...] = ()
+    baseline_differences: tuple[Difference, ...] = ()
+    reference: Observation | None = None
+    candidate: Observation | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "match"
+
+
+def _repeat_difference(runs: Sequence[Observation]) -> str | None:
+    first = canonical_json(runs[0])
+    for number, run in enumerate(runs[1:], start=2):
+        if canonical_json(run) != first:
+            differences = diff_observations(runs[0], run)
+            return f"run {number} differs from run 1:\n{format_differences(differences)}"
+    return None
+
+
+def check_scenario(path: Path | str, candidate: Implementation, *, repeat: int = 1) -> ScenarioResult:
+    """Check one scenario file: candidate against reference, reference against its baseline."""
+    shown = str(path)
+    try:
+        scenario = load_scenario(path)
+    except InvalidInputError as exc:
+        return ScenarioResult(shown, Path(path).stem, "invalid", str(exc))
+    try:
+        reference_runs = [observe(scenario, REFERENCE) for _ in range(repeat)]
+        candidate_runs = [observe(scenario, candidate) for _ in range(repeat)]
+    except DeadlineExceeded as exc:
+        return ScenarioResult(shown, scenario.name, "unfinished", str(exc))
+    reference, observed = reference_runs[0], candidate_runs[0]
+    for label, runs in (("reference", reference_runs), (candidate.name, candidate_runs)):
+        unstable = _repeat_difference(runs)
+        if unstable is not None:
+            return ScenarioResult(
+                shown, scenario.name, "nondeterministic", f"{label}: {unstable}", reference=reference, candidate=observed
+            )
+    candidate_differences = tuple(diff_observations(reference, observed))
+    pinned = baseline_path(path)
+    if not pinned.exists():
+        status: CheckStatus = "mismatch" if candidate_differences else "unpinned"
+        return ScenarioResult(
+            shown,
+            scenario.name,
+            status,
+            f"no baseline at {pinned} (run `harness record {shown}`)",
+            candidate_differences,
+            reference=reference,
+            candidate=observed,
+        )
+    try:
+        baseline = load_baseline(pinned)
+    except InvalidInputError as exc:
+        return ScenarioResult(shown, scenario.name, "invalid", str(exc))
+    baseline_differences = tuple(diff_observations(baseline, reference))
+    status = "match" if not candidate_differences and not baseline_differences else "mismatch"
+    return ScenarioResult(
+        shown, scenario.name, status, None, candidate_differences, baseline_differences, reference, observed
+    )
+
+
+def describe_result(result: ScenarioResult, *, candidate_name: str) -> str:
+    """The report block of one scenario: its status line and, for a failure, why."""
+    lines = [f"{result.status.upper():<16} {result.name}"]
+    if result.message:
+        lines.extend("    " + line for line in result.message.splitlines())
+    if result.candidate_differences:
+        lines.append(f"  {candidate_name} differs from reference:")
+        lines.append(format_differences(result.candidate_differences))
+    if result.baseline_differences:
+        lines.append("  reference differs from the pinned baseline (baseline -> reference):")
+        lines.append(format_differences(result.baseline_differences))
+    if result.candidate_differences and result.reference is not None and result.candidate is not None:
+        lines.append("  timelines:")
+        divergence = render_divergence(
+            result.reference["timeline"], result.candidate["timeline"], labels=("reference", candidate_name)
+        )
+        lines.extend("    " + line for line in divergence.splitlines())
+    return "\n".join(lines)
+
+
+def summary_line(results: Sequence[ScenarioResult]) -> str:
+    """The closing line: ``total: N passed, N failed`` (invalid files count as failed)."""
+    passed = sum(result.passed for result in results)
+    return f"total: {passed} passed, {len(results) - passed} failed"
+
+
+RecordStatus = Literal["created", "updated", "unchanged", "invalid", "unfinished"]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """What recording one scenario's baseline did."""
+
+    path: str
+    baseline: str
+    status: RecordStatus
+    message: str | None = None
+    differences: tuple[Difference, ...] = ()
+
+
+def record_scenario(path: Path | str, *, replace_invalid: bool = False) -> RecordResult:
+    """Write the reference observation of a scenario as its baseline, if it changed.
+
+    An existing baseline that cannot be read is left alone (reported as
+    ``invalid``) unless ``replace_invalid``: it may hold a merge a person
+    still has to resolve.
+    """
+    pinned = baseline_path(path)
+    try:
+        scenario = load_scenario(path)
+        observation = observe(scenario, REFERENCE)
+    except InvalidInputError as exc:
+        return RecordResult(str(path), str(pinned), "invalid", str(exc))
+    except DeadlineExceeded as exc:
+        return RecordResult(str(path), str(pinned), "unfinished", str(exc))
+    text = serialize_baseline(observation)
+    if not pinned.exists():
+        write_atomic(pinned, text)
+        return RecordResult(str(path), str(pinned), "created")
+    if pinned.read_text(encoding="utf-8") == text:
+        return RecordResult(str(path), str(pinned), "unchanged")
+    message: str | None = None
+    try:
+        differences = tuple(diff_observations(load_baseline(pinned), observation))
+    except InvalidInputError as exc:
+        if not replace_invalid:
+            return RecordResult(str(path), str(pinned), "invalid", f"{exc} (fix or delete it, or pass --force)")
+        differences, message = (), f"replaced an unreadable baseline: {exc}"
+    write_atomic(pinned, text)
+    return RecordResult(str(path), str(pinned), "updated", message, differences)

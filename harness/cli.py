@@ -1,0 +1,190 @@
+"""The ``harness`` command line: a thin translation from arguments to library calls.
+
+:func:`main` is the only place where errors become messages and exit codes:
+0 when everything matched, 1 when something did not (a mismatch, a run that
+did not finish), 2 for invalid input (one line naming the file and the key),
+130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Final, TextIO
+
+from harness import __version__
+from harness.candidates import DEFAULT_CANDIDATE, Implementation, resolve_implementation
+from harness.check import ScenarioResult, check_scenario, describe_result, record_scenario, summary_line
+from harness.errors import HarnessError
+from harness.observation import DeadlineExceeded, canonical_json, observe
+from harness.scenario.loader import discover_scenarios, load_scenario
+from harness.timeline import render_timeline
+
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "build_parser", "main"]
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_INVALID: Final = 2
+EXIT_INTERRUPTED: Final = 130
+DEFAULT_CORPUS: Final = Path("baselines")
+
+
+class _UsageError(HarnessError):
+    """A command line that cannot be carried out as given."""
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="harness", description="Characterization tests and a refactor gate for the pipeline executor."
+    )
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run one scenario on one implementation")
+    run.add_argument("scenario", type=Path, help="a scenario file (.toml or .json)")
+    run.add_argument("--impl", default="reference", help="reference, extracted or MODULE:ATTR (default: reference)")
+    run.add_argument("--json", action="store_true", help="print the observation as canonical JSON")
+    run.add_argument("--timeline", action="store_true", help="draw the timeline of every command call")
+    run.set_defaults(handler=_run)
+
+    check = commands.add_parser("check", help="compare a candidate with the reference and the baselines")
+    check.add_argument("paths", nargs="*", type=Path, help=f"scenario files or folders (default: {DEFAULT_CORPUS}/)")
+    check.add_argument("--candidate", default=DEFAULT_CANDIDATE, help="MODULE:ATTR of the executor under test")
+    check.add_argument("--repeat", type=_positive, default=1, help="run each scenario N times per implementation")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(handler=_check)
+
+    record = commands.add_parser("record", help="write the baselines from the reference executor")
+    record.add_argument("paths", nargs="*", type=Path, help=f"scenario files or folders (default: {DEFAULT_CORPUS}/)")
+    record.add_argument("--force", action="store_true", help="record even under CI, and replace unreadable baselines")
+    record.set_defaults(handler=_record)
+    return parser
+
+
+def _scenario_paths(paths: Sequence[Path]) -> list[Path]:
+    found = discover_scenarios(list(paths) or [DEFAULT_CORPUS])
+    if not found:
+        raise _UsageError(f"{', '.join(str(p) for p in paths or [DEFAULT_CORPUS])}: no scenario files found")
+    return found
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    implementation = resolve_implementation(args.impl)
+    scenario = load_scenario(args.scenario)
+    observation = observe(scenario, implementation)
+    if args.json:
+        out.write(canonical_json(observation))
+        return EXIT_OK
+    out.write(f"{observation['outcome']}: {scenario.name} on {implementation.name}\n")
+    if observation["output"] is not None:
+        output = observation["output"]
+        out.write(f"output: {output['text']}\n")
+        out.write(f"  type {output['type']}; labels {output['labels']}; taint {output['taint']}\n")
+    else:
+        out.write(f"error: {observation['error']['message']}\n")
+    retries = sum(stage["outcome"] == "retry" for stage in observation["stages"])
+    out.write(f"stages: {len(observation['stages'])} executions ({retries} asked for a retry)\n")
+    out.write(f"latest_errors: {len(observation['latest_errors'])}; effects: {len(observation['effects'])}\n")
+    ends = [call["end_ms"] for call in observation["timeline"] if call["end_ms"] is not None]
+    out.write(f"virtual time: {max(ends, default=0)} ms\n")
+    if args.timeline:
+        out.write(render_timeline(observation["timeline"]) + "\n")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    candidate = resolve_implementation(args.candidate)
+    paths = _scenario_paths(args.paths)
+    results: list[ScenarioResult] = []
+    for path in paths:
+        result = check_scenario(path, candidate, repeat=args.repeat)
+        results.append(result)
+        if not args.json:
+            out.write(describe_result(result, candidate_name=candidate.name) + "\n")
+            out.flush()
+    if args.json:
+        out.write(json.dumps(_check_report(results, candidate), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(summary_line(results) + "\n")
+    if any(result.status == "invalid" for result in results):
+        return EXIT_INVALID
+    return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+
+
+def _check_report(results: Sequence[ScenarioResult], candidate: Implementation) -> dict[str, object]:
+    return {
+        "candidate": candidate.name,
+        "results": [
+            {
+                "path": result.path,
+                "scenario": result.name,
+                "status": result.status,
+                "message": result.message,
+                "candidate_differences": [str(d) for d in result.candidate_differences],
+                "baseline_differences": [str(d) for d in result.baseline_differences],
+            }
+            for result in results
+        ],
+        "passed": sum(result.passed for result in results),
+        "failed": sum(not result.passed for result in results),
+    }
+
+
+def _record(args: argparse.Namespace, out: TextIO) -> int:
+    if os.environ.get("CI") and not args.force:
+        raise _UsageError("refusing to write baselines while CI is set; pass --force to record anyway")
+    exit_code = EXIT_OK
+    for path in _scenario_paths(args.paths):
+        result = record_scenario(path, replace_invalid=args.force)
+        out.write(f"{result.status:<10} {result.baseline}\n")
+        if result.message:
+            out.write(f"    {result.message}\n")
+        for difference in result.differences:
+            out.write(f"    {difference}\n")
+        if result.status in ("invalid",):
+            exit_code = EXIT_INVALID
+        elif result.status == "unfinished" and exit_code == EXIT_OK:
+            exit_code = EXIT_FAILED
+        out.flush()
+    return exit_code
+
+
+Handler = Callable[[argparse.Namespace, TextIO], int]
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the ``harness`` command line and return its exit code."""
+    stdout = out if out is not None else sys.stdout
+    stderr = err if err is not None else sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has already printed the usage error
+        return EXIT_INVALID if exc.code else EXIT_OK
+    handler: Handler = args.handler
+    try:
+        return handler(args, stdout)
+    except DeadlineExceeded as exc:
+        stderr.write(f"harness {args.command}: {exc}\n")
+        return EXIT_FAILED
+    except HarnessError as exc:
+        stderr.write(f"harness {args.command}: {exc}\n")
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        stderr.write(f"harness {args.command}: interrupted\n")
+        return EXIT_INTERRUPTED
