@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Sequence
-from typing import final
 
 from harness.pipeline.cache import StageOutputCache
 from harness.pipeline.invocation import (
@@ -69,13 +68,17 @@ def normalize_entries(stages: Sequence[object]) -> tuple[Command | tuple[Command
     return tuple(entries)
 
 
-@final
 class PipelineExecutor:
     """Runs a pipeline of commands and parallel groups over an input value.
 
     ``stages`` are the entries 1..n (the input is stage 0); ``parallel_cap``
     and ``delay_ms`` apply to every parallel group; ``source`` re-produces the
     input when a retry targets stage 0. One run at a time per instance.
+
+    The :class:`ParallelRuntime` members (``parallel_cap``, ``delay_ms``,
+    ``cache``, ``error_context``, ``branch_context``, ``execute_command``,
+    ``run_effects``) are what the runner sees; the harness's tests subclass
+    them to plant faults and show that the checks catch them.
     """
 
     __slots__ = (
