@@ -23,7 +23,7 @@ from syrupy.location import PyTestLocation
 from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData, SnapshotIndex
 
 from harness.errors import InvalidBaselineError
-from harness.observation import Observation, canonical_json
+from harness.observation import BEHAVIOUR_EXCLUDED_KEYS, Observation, canonical_json
 
 __all__ = [
     "BASELINE_SUFFIX",
@@ -41,7 +41,6 @@ SCHEMA_VERSION: Final = 1
 BASELINE_SUFFIX: Final = ".baseline.json"
 REQUIRED_FIELDS: Final = (
     "scenario",
-    "implementation",
     "outcome",
     "output",
     "error",
@@ -60,8 +59,13 @@ def baseline_path(scenario_path: Path | str) -> Path:
 
 
 def baseline_document(observation: Observation) -> dict[str, Any]:
-    """The baseline of an observation: the schema version first, then the observation."""
-    return {"schema_version": SCHEMA_VERSION, **observation}
+    """The baseline of an observation: the schema version, then the behaviour it pins.
+
+    Who produced the observation (``implementation``) is left out: a baseline
+    pins what any implementation must do.
+    """
+    behaviour = {key: value for key, value in observation.items() if key not in BEHAVIOUR_EXCLUDED_KEYS}
+    return {"schema_version": SCHEMA_VERSION, **behaviour}
 
 
 def serialize_baseline(observation: Observation) -> str:
