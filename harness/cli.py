@@ -21,6 +21,7 @@ from harness.candidates import DEFAULT_CANDIDATE, Implementation, resolve_implem
 from harness.check import ScenarioResult, check_scenario, describe_result, record_scenario, summary_line
 from harness.errors import HarnessError
 from harness.observation import DeadlineExceeded, canonical_json, observe
+from harness.repro import replay
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.timeline import render_timeline
 
@@ -73,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("paths", nargs="*", type=Path, help=f"scenario files or folders (default: {DEFAULT_CORPUS}/)")
     record.add_argument("--force", action="store_true", help="record even under CI, and replace unreadable baselines")
     record.set_defaults(handler=_record)
+
+    repro = commands.add_parser("repro", help="replay a repro file on the reference and a candidate")
+    repro.add_argument("file", type=Path, help="a scenario file, usually from artifacts/repro/")
+    repro.add_argument("--candidate", default=DEFAULT_CANDIDATE, help="MODULE:ATTR of the executor under test")
+    repro.set_defaults(handler=_repro)
     return parser
 
 
@@ -162,6 +168,12 @@ def _record(args: argparse.Namespace, out: TextIO) -> int:
             exit_code = EXIT_FAILED
         out.flush()
     return exit_code
+
+
+def _repro(args: argparse.Namespace, out: TextIO) -> int:
+    outcome = replay(args.file, resolve_implementation(args.candidate))
+    out.write(outcome.report() + "\n")
+    return EXIT_OK if outcome.agree else EXIT_FAILED
 
 
 Handler = Callable[[argparse.Namespace, TextIO], int]

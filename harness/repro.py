@@ -1,0 +1,93 @@
+"""Repro files: a failing generated scenario, written where a maintainer can replay it.
+
+When a property fails, :func:`recording_failures` writes the failing scenario
+as ``artifacts/repro/TEST.toml`` (the folder can be moved with
+``HARNESS_REPRO_DIR``) and adds its path to the failure message. Hypothesis
+replays the shrunk example last, so the file left behind is the minimal one.
+``harness repro FILE`` runs it on the reference and a candidate and shows
+where they differ; copying the file into the baseline corpus pins the
+regression for good.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final, final
+
+from harness.baselines import write_atomic
+from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
+from harness.compare import Difference, diff_observations, format_differences
+from harness.observation import Observation, observe
+from harness.scenario.loader import load_scenario
+from harness.scenario.model import Scenario
+from harness.scenario.writer import scenario_text
+from harness.timeline import render_divergence
+
+__all__ = ["REPRO_DIR_ENV", "ReproOutcome", "recording_failures", "repro_dir", "replay", "write_repro"]
+
+REPRO_DIR_ENV: Final = "HARNESS_REPRO_DIR"
+DEFAULT_REPRO_DIR: Final = Path("artifacts") / "repro"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def repro_dir() -> Path:
+    """Where repro files go: ``HARNESS_REPRO_DIR``, else ``artifacts/repro`` under the current folder."""
+    return Path(os.environ.get(REPRO_DIR_ENV) or DEFAULT_REPRO_DIR)
+
+
+def write_repro(scenario: Scenario, label: str) -> Path:
+    """Write ``scenario`` as ``<repro dir>/<label>.toml`` (atomically) and return the path."""
+    stem = _UNSAFE.sub("-", label).strip("-") or "scenario"
+    path = repro_dir() / f"{stem}.toml"
+    named = replace(scenario, name=stem, description=f"repro of {label}")
+    write_atomic(path, scenario_text(named, ".toml"))
+    return path
+
+
+@contextmanager
+def recording_failures(scenario: Scenario, label: str) -> Iterator[None]:
+    """On an ``AssertionError`` in the block, write the scenario as a repro file and name it in the message."""
+    try:
+        yield
+    except AssertionError as failure:
+        path = write_repro(scenario, label)
+        raise AssertionError(f"{failure}\nrepro file: {path}  (replay: harness repro {path})") from failure
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ReproOutcome:
+    """A replay: both observations and their differences."""
+
+    reference: Observation
+    candidate: Observation
+    differences: tuple[Difference, ...]
+
+    @property
+    def agree(self) -> bool:
+        return not self.differences
+
+    def report(self) -> str:
+        """What a maintainer reads: the verdict, the differences by path, both timelines."""
+        names = (self.reference["implementation"], self.candidate["implementation"])
+        if self.agree:
+            head = f"{names[1]} agrees with {names[0]} on {self.reference['scenario']}"
+            return "\n".join([head, render_divergence(self.reference["timeline"], self.candidate["timeline"], labels=names)])
+        return "\n".join([
+            f"{names[1]} differs from {names[0]} on {self.reference['scenario']}:",
+            format_differences(self.differences, limit=40, indent="  "),
+            render_divergence(self.reference["timeline"], self.candidate["timeline"], labels=names),
+        ])
+
+
+def replay(path: Path | str, candidate: Implementation) -> ReproOutcome:
+    """Run a repro file on the reference and on ``candidate``."""
+    scenario = load_scenario(path)
+    reference = observe(scenario, BUILTIN_IMPLEMENTATIONS["reference"])
+    observed = observe(scenario, candidate)
+    return ReproOutcome(reference, observed, tuple(diff_observations(reference, observed)))

@@ -1,0 +1,249 @@
+"""The properties a parallel stage must have, checked on an observation; and an independent schedule model.
+
+Each ``check_*`` function raises ``AssertionError`` saying what broke. They
+read only the scenario and the observation: the expected schedule comes from
+:func:`model_schedule`, list scheduling written here from the rules (a worker
+takes the next branch when it frees up; with pacing, every acquisition,
+including each worker's last empty one, passes a gate at least ``delay_ms``
+after the previous one), never from the executor's code.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.observation import Observation
+from harness.scenario.model import CommandSpec, Scenario
+from harness.timeline import split_blocks
+
+RETRY_REJECTED = "retry not supported in parallel stage"
+
+
+def limit_from_environment(text: str | None) -> int:
+    """``PIPELINE_PARALLEL_LIMIT`` read like JavaScript's parseInt; unset, unparsable or < 1 is 4."""
+    if text is None:
+        return 4
+    match = re.match(r"[ \t\n\r\f\v]*([+-]?[0-9]+)", text)
+    value = int(match.group(1)) if match else 0
+    return value if value >= 1 else 4
+
+
+def expected_workers(scenario: Scenario, branches: int) -> int:
+    """How many branches of a group may run at once."""
+    cap = scenario.parallel_cap
+    if cap is None:
+        cap = limit_from_environment(scenario.env.get("PIPELINE_PARALLEL_LIMIT"))
+    return max(1, min(cap, branches))
+
+
+def model_schedule(durations: Sequence[int], workers: int, delay: int) -> tuple[list[tuple[int, int]], int]:
+    """(start, end) of each branch relative to the stage start, and the stage's end."""
+    requests = [(0, worker) for worker in range(workers)]
+    heapq.heapify(requests)
+    spans: list[tuple[int, int]] = []
+    last_pass: int | None = None
+    stage_end = 0
+    while requests:
+        asked, worker = heapq.heappop(requests)
+        passed = asked if delay <= 0 or last_pass is None else max(asked, last_pass + delay)
+        if delay > 0:
+            last_pass = passed
+        if len(spans) < len(durations):
+            end = passed + durations[len(spans)]
+            spans.append((passed, end))
+            heapq.heappush(requests, (end, worker))
+        else:
+            stage_end = max(stage_end, passed)
+    return spans, max([stage_end, *(end for _, end in spans)])
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRun:
+    """One execution of a parallel group: its stage number, its calls, its stage entry if it finished."""
+
+    stage: int
+    calls: tuple[Mapping[str, Any], ...]
+    entry: Mapping[str, Any] | None
+    input_entry: Mapping[str, Any] | None
+    next_start: int | None
+
+
+def group_runs(scenario: Scenario, observation: Observation) -> list[GroupRun]:
+    """The parallel group executions of a run, in order, with what surrounds them."""
+    timeline = observation["timeline"]
+    blocks = split_blocks(timeline)
+    entries = observation["stages"]
+    runs: list[GroupRun] = []
+    for position, block in enumerate(blocks):
+        if not block.parallel:
+            continue
+        executions = [i for i, e in enumerate(entries) if e["stage"] == block.stage]
+        seen = sum(1 for earlier in blocks[:position] if earlier.stage == block.stage)
+        index = executions[seen] if seen < len(executions) else None
+        entry = entries[index] if index is not None and entries[index]["outcome"] == "success" else None
+        input_entry = entries[index - 1] if index else None
+        following = blocks[position + 1].start_ms if position + 1 < len(blocks) else None
+        runs.append(GroupRun(block.stage, block.calls, entry, input_entry, following))
+    return runs
+
+
+def _group_commands(scenario: Scenario, stage: int) -> tuple[CommandSpec, ...]:
+    names = scenario.stages[stage - 1]
+    assert isinstance(names, tuple)
+    return tuple(scenario.commands[name] for name in names)
+
+
+def check_declaration_order(scenario: Scenario, observation: Observation) -> None:
+    """Aggregate data follows the declaration order of the branches, whatever they took."""
+    for run in group_runs(scenario, observation):
+        if run.entry is None:
+            continue
+        commands = _group_commands(scenario, run.stage)
+        raised = {branch for _, branch in _raised_branches(scenario, observation, run)}
+        assert len(run.entry["data"]) == len(commands), f"stage {run.stage}: {len(run.entry['data'])} outputs"
+        for index, (item, command) in enumerate(zip(run.entry["data"], commands)):
+            if index in raised:
+                assert isinstance(item, dict) and item["index"] == index, f"stage {run.stage} data[{index}]: {item}"
+            elif isinstance(command.returns, dict):
+                assert item["message"] == f"{command.name} looks failed", f"stage {run.stage} data[{index}]: {item}"
+            else:
+                assert item.startswith(f"{command.name}:"), f"stage {run.stage} data[{index}]: {item!r}"
+
+
+def check_cap(scenario: Scenario, observation: Observation) -> None:
+    """Never more than min(cap, branches) run at once; exactly that many when branches outlast the pacing."""
+    for run in group_runs(scenario, observation):
+        workers = expected_workers(scenario, len(run.calls))
+        instants = sorted({call["start_ms"] for call in run.calls})
+        peak = max(
+            sum(1 for call in run.calls if call["start_ms"] <= instant < call["end_ms"]) for instant in instants
+        )
+        assert peak <= workers, f"stage {run.stage}: {peak} branches ran at once, cap {workers}"
+        delay = scenario.delay_ms or 0
+        shortest = min(call["end_ms"] - call["start_ms"] for call in run.calls)
+        if len(run.calls) == len(_group_commands(scenario, run.stage)) and shortest > (workers - 1) * delay:
+            assert peak == workers, f"stage {run.stage}: only {peak} branches ran at once, cap {workers}"
+
+
+def check_schedule(scenario: Scenario, observation: Observation) -> None:
+    """Starts are at least ``delay_ms`` apart, and the whole timeline equals the schedule model."""
+    delay = scenario.delay_ms or 0
+    for run in group_runs(scenario, observation):
+        commands = _group_commands(scenario, run.stage)
+        starts = sorted(call["start_ms"] for call in run.calls)
+        for earlier, later in zip(starts, starts[1:]):
+            assert later - earlier >= delay, f"stage {run.stage}: starts {earlier} and {later} ms, delay {delay}"
+        origin = run.calls[0]["start_ms"]
+        spans, end = model_schedule(
+            [command.duration_ms for command in commands], expected_workers(scenario, len(commands)), delay
+        )
+        observed = sorted(
+            ((call["branch"], call["start_ms"] - origin, call["end_ms"] - origin) for call in run.calls)
+        )
+        assert observed == [(index, start, stop) for index, (start, stop) in enumerate(spans)], (
+            f"stage {run.stage}: timeline {observed} != model {spans}"
+        )
+        if run.next_start is not None and run.entry is not None:
+            assert run.next_start - origin == end, f"stage {run.stage}: ended at {run.next_start - origin}, model {end}"
+
+
+def _raised_branches(scenario: Scenario, observation: Observation, run: GroupRun) -> list[tuple[int, int]]:
+    """(completion time, branch) of each branch that became a marker: it raised or its effect failed."""
+    raised = [(call["end_ms"], call["branch"]) for call in run.calls if call["result"] == "raise"]
+    first, last = run.calls[0]["start_ms"], max(call["end_ms"] for call in run.calls)
+    raised += [
+        (effect["at_ms"], effect["branch"])
+        for effect in observation["effects"]
+        if effect["stage"] == run.stage and effect["error"] is not None and first <= effect["at_ms"] <= last
+    ]
+    return raised
+
+
+def check_markers(scenario: Scenario, observation: Observation) -> None:
+    """One marker per raising branch, in completion order, with index, key and the stage input as value."""
+    runs = group_runs(scenario, observation)
+    for run in runs:
+        if run.entry is None:
+            continue
+        raised = _raised_branches(scenario, observation, run)
+        errors = run.entry["errors"]
+        if raised:
+            assert sorted(marker["index"] for marker in errors) == sorted(branch for _, branch in raised), (
+                f"stage {run.stage}: markers {errors} for raising branches {raised}"
+            )
+            for marker in errors:
+                assert marker["key"] == marker["index"]
+                assert run.input_entry is not None and marker["value"] == run.input_entry["data"], (
+                    f"stage {run.stage}: marker value {marker['value']!r}"
+                )
+            completion = {branch: at for at, branch in raised}
+            times = [completion[marker["index"]] for marker in errors]
+            assert times == sorted(times), f"stage {run.stage}: markers not in completion order: {errors}"
+        else:
+            look_alikes = [c for c in _group_commands(scenario, run.stage) if isinstance(c.returns, dict)]
+            assert len(errors) == len(look_alikes), f"stage {run.stage}: {len(errors)} markers, {len(look_alikes)} look-alikes"
+    last = runs[-1] if runs else None
+    if last is not None and last.entry is not None:
+        assert observation["latest_errors"] == last.entry["errors"], "latest_errors is not the last group's markers"
+
+
+def check_retry_rejection(scenario: Scenario, observation: Observation) -> None:
+    """A retry asked in any branch fails its stage with exactly the rejection message."""
+    for stage, names in enumerate(scenario.stages, start=1):
+        if isinstance(names, tuple) and any(scenario.commands[name].retry for name in names):
+            assert observation["outcome"] == "error", f"stage {stage} asked for a retry but the run completed"
+            assert observation["error"]["message"] == f"Pipeline failed at stage {stage}: {RETRY_REJECTED}"
+            return
+    assert observation["outcome"] == "ok", f"no branch asked for a retry, yet: {observation['error']}"
+
+
+def contributed_labels(scenario: Scenario, run: GroupRun, raised: set[int], input_labels: Sequence[str]) -> set[str]:
+    """The labels each successful branch contributes to the aggregate, by the reference rule (spec R6.4)."""
+    labels: set[str] = set()
+    for index, command in enumerate(_group_commands(scenario, run.stage)):
+        if index in raised:
+            continue
+        attached = command.result_descriptor.labels if command.result_descriptor else ()
+        if command.labels or attached:
+            labels.update(command.labels, attached)
+        else:
+            labels.update(input_labels, command.value_descriptor.labels if command.value_descriptor else ())
+    return labels
+
+
+def check_no_label_laundering(scenario: Scenario, observation: Observation) -> None:
+    """No label is lost: each aggregate keeps its input's labels and the branches' contributions; taint covers labels."""
+    for run in group_runs(scenario, observation):
+        if run.entry is None or run.input_entry is None:
+            continue
+        raised = {branch for _, branch in _raised_branches(scenario, observation, run)}
+        expected = set(run.input_entry["labels"]) | contributed_labels(scenario, run, raised, run.input_entry["labels"])
+        missing = expected - set(run.entry["labels"])
+        assert not missing, f"stage {run.stage}: labels {sorted(missing)} lost"
+        assert set(run.entry["labels"]) <= set(run.entry["taint"]), f"stage {run.stage}: taint lacks labels"
+    if observation["output"] is not None:
+        for entry in observation["stages"]:
+            if entry["outcome"] == "success":
+                lost = set(entry["labels"]) - set(observation["output"]["labels"])
+                assert not lost, f"labels {sorted(lost)} of stage {entry['stage']} lost by the end"
+
+
+def check_value_labels_reach_the_aggregate(scenario: Scenario, observation: Observation) -> None:
+    """Labels carried by a returned value reach the aggregate, even when its command is labelled.
+
+    The reference does NOT do this (spec R6.4): this check states the behaviour
+    a fixed executor would have, and runs as a strict expected failure.
+    """
+    for run in group_runs(scenario, observation):
+        if run.entry is None:
+            continue
+        raised = {branch for _, branch in _raised_branches(scenario, observation, run)}
+        for index, command in enumerate(_group_commands(scenario, run.stage)):
+            carried = command.value_descriptor.labels if command.value_descriptor else ()
+            if index not in raised and not command.retry and carried:
+                missing = set(carried) - set(run.entry["labels"])
+                assert not missing, f"stage {run.stage} branch {index}: value labels {sorted(missing)} dropped"
