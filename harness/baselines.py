@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
-from syrupy.data import Snapshot, SnapshotCollection
+from syrupy.data import Snapshot, SnapshotCollection, SnapshotCollections
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData, SnapshotIndex
@@ -161,6 +161,16 @@ class BaselineExtension(SingleFileSnapshotExtension):
     @classmethod
     def discovery_dirname(cls, *, test_location: PyTestLocation) -> str:
         return cls.dirname(test_location=test_location)
+
+    def discover_snapshots(
+        self, *, test_location: PyTestLocation, ignore_extensions: list[str] | None = None
+    ) -> SnapshotCollections:
+        # Only baseline files count: syrupy would otherwise list the scenario
+        # files beside them as unknown snapshots and delete them on update.
+        discovered = SnapshotCollections()
+        for path in sorted(Path(self.dirname(test_location=test_location)).glob(f"*{BASELINE_SUFFIX}")):
+            discovered.add(self.read_snapshot_collection(snapshot_location=str(path)))
+        return discovered
 
     @classmethod
     def get_snapshot_name(cls, *, test_location: PyTestLocation, index: SnapshotIndex = 0) -> str:

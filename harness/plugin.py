@@ -97,6 +97,10 @@ def pytest_configure(config: pytest.Config) -> None:
         looptime_plugin = config.pluginmanager.getplugin("looptime_plugin")
         if looptime_plugin is not None:
             config.pluginmanager.unregister(looptime_plugin)
+    # syrupy warns when a snapshot's name does not contain the test's name;
+    # baselines are named after their scenario on purpose, so that harness
+    # record and --snapshot-update write the same files.
+    config.addinivalue_line("filterwarnings", r"ignore:\s*Can not relate snapshot (name|location):UserWarning")
     config.addinivalue_line(
         "markers", "characterization: a test that pins observable behaviour of the pipeline executor"
     )

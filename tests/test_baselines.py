@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from harness.baselines import BASELINE_SUFFIX
 from harness.candidates import Implementation
 from harness.observation import observe
 from harness.scenario.loader import discover_scenarios, load_scenario
@@ -23,6 +24,15 @@ SCENARIOS = discover_scenarios([CORPUS]) if CORPUS.is_dir() else []
 def test_the_corpus_is_large_enough_to_mean_something() -> None:
     """The corpus pins at least 40 scenarios; a corpus that silently emptied would pass every other test."""
     assert len(SCENARIOS) >= 40
+
+
+def test_every_baseline_pins_a_scenario_of_the_corpus() -> None:
+    """A baseline whose scenario was deleted or renamed is reported, not silently kept."""
+    scenario_names = {path.stem for path in SCENARIOS}
+    orphans = sorted(
+        path.name for path in CORPUS.glob(f"*{BASELINE_SUFFIX}") if path.name.removesuffix(BASELINE_SUFFIX) not in scenario_names
+    )
+    assert orphans == [], f"unused baselines (delete them or restore their scenarios): {orphans}"
 
 
 @pytest.mark.characterization

@@ -93,8 +93,24 @@ def js_string(value: object) -> str:
     if isinstance(value, StructuredValue):
         return value.text
     if isinstance(value, (list, tuple)):
-        return ",".join("" if item is None or item is MISSING else js_string(item) for item in value)
+        return _join(value, set())
     return "[object Object]"
+
+
+def _join(items: list[object] | tuple[object, ...], active: set[int]) -> str:
+    """JavaScript's ``items.join(",")``: a list met again inside itself is written as empty."""
+    if id(items) in active:
+        return ""
+    active.add(id(items))
+    try:
+        return ",".join(
+            "" if item is None or item is MISSING
+            else _join(item, active) if isinstance(item, (list, tuple))
+            else js_string(item)
+            for item in items
+        )
+    finally:
+        active.discard(id(items))
 
 
 def compact_json(value: object) -> str:
