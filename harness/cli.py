@@ -20,6 +20,7 @@ from harness import __version__
 from harness.candidates import DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.check import ScenarioResult, check_scenario, describe_result, record_scenario, summary_line
 from harness.errors import HarnessError
+from harness.gate.app import run_gate
 from harness.observation import DeadlineExceeded, canonical_json, observe
 from harness.repro import replay
 from harness.scenario.loader import discover_scenarios, load_scenario
@@ -79,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("file", type=Path, help="a scenario file, usually from artifacts/repro/")
     repro.add_argument("--candidate", default=DEFAULT_CANDIDATE, help="MODULE:ATTR of the executor under test")
     repro.set_defaults(handler=_repro)
+
+    gate = commands.add_parser("gate", help="enforce a refactor phase's guardrails and write its evidence note")
+    gate.add_argument("--area", help="the package folder to gate (default: [tool.harness.gate] area)")
+    gate.add_argument("--base", help="the revision the phase started from (default: configured, else the root commit)")
+    gate.add_argument("--note", type=Path, help="where to write the evidence note (default: configured)")
+    gate.add_argument("--no-commands", action="store_true", help="check the guardrails only; run no command")
+    gate.set_defaults(handler=_gate)
     return parser
 
 
@@ -174,6 +182,17 @@ def _repro(args: argparse.Namespace, out: TextIO) -> int:
     outcome = replay(args.file, resolve_implementation(args.candidate))
     out.write(outcome.report() + "\n")
     return EXIT_OK if outcome.agree else EXIT_FAILED
+
+
+def _gate(args: argparse.Namespace, out: TextIO) -> int:
+    return run_gate(
+        project_root=Path.cwd(),
+        area=args.area,
+        base=args.base,
+        note=args.note,
+        run_commands=not args.no_commands,
+        out=out,
+    )
 
 
 Handler = Callable[[argparse.Namespace, TextIO], int]

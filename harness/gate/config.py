@@ -1,0 +1,252 @@
+"""The gate's configuration: the ``[tool.harness.gate]`` table of ``pyproject.toml``.
+
+:func:`load_config` reads the table once, applies command-line overrides,
+checks every key and resolves the base revision with git, so the rest of the
+gate works from a validated :class:`GateConfig`. Every problem raises
+:class:`~harness.errors.InvalidConfigError` naming the file, the key path and
+the offending value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from harness.errors import InvalidConfigError
+from harness.gate.area import dotted_name, locate_package
+from harness.gate.history import resolve_commit, root_commit
+from harness.gate.types import PackageLocation
+
+__all__ = ["DEFAULT_COMMANDS", "GateConfig", "load_config"]
+
+DEFAULT_AREA = "harness/pipeline"
+DEFAULT_COMMANDS = ("python3 -m pytest -n auto", "harness check")
+DEFAULT_MIN_MODULE_LINES = 60
+DEFAULT_NOTE = "artifacts/gate-note.md"
+
+_TABLE = "tool.harness.gate"
+_KNOWN_KEYS = (
+    "area",
+    "base",
+    "commands",
+    "duplication_exempt",
+    "min_module_lines",
+    "note",
+    "reference",
+    "reference_importers",
+    "reference_sha256",
+)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_COMMAND_LINE = "command line"
+
+
+@dataclass(frozen=True, slots=True)
+class GateConfig:
+    """The validated gate settings for one project.
+
+    ``base`` is the revision as configured (or the root commit when unset)
+    and ``base_commit`` its full hash. Paths are relative to ``project_root``;
+    ``reference_importers`` are dotted module names.
+    """
+
+    project_root: Path
+    source: Path
+    location: PackageLocation
+    base: str
+    base_commit: str
+    commands: tuple[str, ...]
+    min_module_lines: int
+    duplication_exempt: tuple[str, ...]
+    reference: str | None
+    reference_sha256: str | None
+    reference_importers: tuple[str, ...]
+    note: str
+
+    @property
+    def area(self) -> str:
+        """The area's directory, relative to the project root."""
+        return self.location.area
+
+
+def load_config(
+    project_root: Path,
+    *,
+    area: str | None = None,
+    base: str | None = None,
+    note: Path | str | None = None,
+) -> GateConfig:
+    """Read ``project_root/pyproject.toml`` and build the gate configuration.
+
+    ``area``, ``base`` and ``note`` come from the command line and win over the
+    file. A missing file or table means every default. Raises
+    InvalidConfigError for unknown keys, wrong types, an area that is not a
+    package, and a base revision git cannot resolve.
+    """
+    root = project_root.resolve()
+    source = root / "pyproject.toml"
+    table = _read_table(source)
+    unknown = sorted(set(table) - set(_KNOWN_KEYS))
+    if unknown:
+        problem = f"unknown key; known keys are {', '.join(_KNOWN_KEYS)}"
+        raise InvalidConfigError(source, f"{_TABLE}.{unknown[0]}", problem)
+
+    area_value = area if area is not None else _string(source, table, "area", DEFAULT_AREA)
+    reference = _optional_path(source, table, "reference")
+    pinned = _optional_string(source, table, "reference_sha256")
+    _check_reference_pair(source, reference, pinned)
+    importers = _module_names(source, table, "reference_importers")
+    commands = _string_list(source, table, "commands", DEFAULT_COMMANDS)
+    min_module_lines = _positive_int(source, table, "min_module_lines", DEFAULT_MIN_MODULE_LINES)
+    exempt = tuple(
+        PurePosixPath(path).as_posix()
+        for path in _string_list(source, table, "duplication_exempt", ())
+    )
+    note_value = str(note) if note is not None else _string(source, table, "note", DEFAULT_NOTE)
+
+    # Then what needs the file system and git, once every value is well typed.
+    if area is None:
+        location = locate_package(root, area_value, source=source, key=f"{_TABLE}.area")
+    else:
+        location = locate_package(root, area_value, source=_COMMAND_LINE, key="--area")
+    if reference is not None and dotted_name(location, reference) is None:
+        problem = f'"{reference}" is not a module importable from {location.import_root}'
+        raise InvalidConfigError(source, f"{_TABLE}.reference", problem)
+    base_spec, base_commit = _resolve_base(root, source, table, base)
+    return GateConfig(
+        project_root=root,
+        source=source,
+        location=location,
+        base=base_spec,
+        base_commit=base_commit,
+        commands=commands,
+        min_module_lines=min_module_lines,
+        duplication_exempt=exempt,
+        reference=reference,
+        reference_sha256=pinned.lower() if pinned else None,
+        reference_importers=importers if importers is not None else (location.package,),
+        note=note_value,
+    )
+
+
+def _read_table(source: Path) -> Mapping[str, object]:
+    if not source.is_file():
+        return {}
+    try:
+        document = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidConfigError(source, "", f"not valid TOML: {error}") from error
+    current: dict[str, object] = document
+    walked: list[str] = []
+    for part in _TABLE.split("."):
+        walked.append(part)
+        found = current.get(part, {})
+        if not isinstance(found, dict):
+            raise InvalidConfigError(
+                source, ".".join(walked), f"expected a table, got {_render(found)}"
+            )
+        current = found
+    return current
+
+
+def _render(value: object) -> str:
+    """A value as the user wrote it, near enough: strings quoted, lists and tables as JSON."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = str(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _string(source: Path, table: Mapping[str, object], key: str, default: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidConfigError(
+            source, f"{_TABLE}.{key}", f"expected a non-empty string, got {_render(value)}"
+        )
+    return value
+
+
+def _optional_string(source: Path, table: Mapping[str, object], key: str) -> str | None:
+    return _string(source, table, key, "") if key in table else None
+
+
+def _optional_path(source: Path, table: Mapping[str, object], key: str) -> str | None:
+    """A path relative to the project root, spelled as the area's module paths are."""
+    value = _optional_string(source, table, key)
+    return None if value is None else PurePosixPath(value).as_posix()
+
+
+def _positive_int(source: Path, table: Mapping[str, object], key: str, default: int) -> int:
+    value = table.get(key, default)
+    # bool is an int to Python, but ``min_module_lines = true`` is a typo.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidConfigError(
+            source, f"{_TABLE}.{key}", f"expected a positive integer, got {_render(value)}"
+        )
+    return value
+
+
+def _string_list(
+    source: Path, table: Mapping[str, object], key: str, default: tuple[str, ...]
+) -> tuple[str, ...]:
+    value = table.get(key, list(default))
+    if not isinstance(value, list):
+        raise InvalidConfigError(
+            source, f"{_TABLE}.{key}", f"expected a list of strings, got {_render(value)}"
+        )
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            problem = f"expected a non-empty string, got {_render(item)}"
+            raise InvalidConfigError(source, f"{_TABLE}.{key}[{index}]", problem)
+    return tuple(value)
+
+
+def _module_names(source: Path, table: Mapping[str, object], key: str) -> tuple[str, ...] | None:
+    """Dotted module names (``pkg.__init__`` meaning ``pkg``), or ``None`` when unset."""
+    if key not in table:
+        return None
+    names = _string_list(source, table, key, ())
+    for index, name in enumerate(names):
+        if not all(part.isidentifier() for part in name.split(".")):
+            problem = f"expected a dotted module name, got {_render(name)}"
+            raise InvalidConfigError(source, f"{_TABLE}.{key}[{index}]", problem)
+    return tuple(name.removesuffix(".__init__") for name in names)
+
+
+def _check_reference_pair(source: Path, reference: str | None, pinned: str | None) -> None:
+    if reference is not None and pinned is None:
+        problem = "required when reference is set: the sha256 hex digest of the reference file"
+        raise InvalidConfigError(source, f"{_TABLE}.reference_sha256", problem)
+    if pinned is not None and reference is None:
+        problem = "set without reference; name the frozen reference module or drop the digest"
+        raise InvalidConfigError(source, f"{_TABLE}.reference_sha256", problem)
+    if pinned is not None and not _SHA256.fullmatch(pinned.lower()):
+        problem = f"expected 64 hexadecimal digits, got {_render(pinned)}"
+        raise InvalidConfigError(source, f"{_TABLE}.reference_sha256", problem)
+
+
+def _resolve_base(
+    root: Path, source: Path, table: Mapping[str, object], override: str | None
+) -> tuple[str, str]:
+    if override is not None:
+        spec, where, key = override, _COMMAND_LINE, "--base"
+    elif "base" in table:
+        spec, where, key = _string(source, table, "base", ""), str(source), f"{_TABLE}.base"
+    else:
+        first = root_commit(root)
+        if first is None:
+            problem = (
+                f"not set, and {root} is not a git repository with a commit to default to; "
+                "commit first or set base"
+            )
+            raise InvalidConfigError(source, f"{_TABLE}.base", problem)
+        return first, first
+    commit = resolve_commit(root, spec) if spec.strip() else None
+    if commit is None:
+        problem = f"git cannot resolve {_render(spec)} to a commit in {root}"
+        raise InvalidConfigError(where, key, problem)
+    return spec, commit

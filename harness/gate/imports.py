@@ -1,0 +1,174 @@
+"""The ``import-cycle`` and ``frozen-reference`` guardrails, read from grimp's import graph.
+
+grimp builds graphs of top-level packages only, found through ``sys.path``;
+:func:`build_import_graph` therefore builds the graph of the area's top
+package with the import root put first on ``sys.path`` for the duration,
+then the checks restrict it to the area. Imports under ``if TYPE_CHECKING:``
+count: they are dependencies too, even if Python never executes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import grimp
+from grimp.exceptions import SourceSyntaxError
+
+from harness.gate.area import dotted_name
+from harness.gate.types import AreaModule, Finding, PackageLocation, ReferenceReport, Rule
+
+__all__ = [
+    "build_import_graph",
+    "check_frozen_reference",
+    "check_import_cycles",
+    "reference_sha256",
+]
+
+
+@contextmanager
+def _importable_from(location: PackageLocation) -> Iterator[None]:
+    """Make ``location.top_package`` resolve to the project's copy, and undo it after.
+
+    grimp locates the package with ``importlib.util.find_spec``, which answers
+    from ``sys.modules`` first: a package of the same name imported from
+    elsewhere (an installed harness, say) would be scanned instead.
+    """
+    root = str(location.import_root)
+    saved_path = list(sys.path)
+    shadowing = sys.modules.pop(location.top_package, None)
+    sys.path.insert(0, root)
+    importlib.invalidate_caches()  # the area may have been written a moment ago
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        if shadowing is not None:
+            sys.modules[location.top_package] = shadowing
+
+
+def build_import_graph(location: PackageLocation) -> grimp.ImportGraph | Finding:
+    """The import graph of the area's top package, or a finding saying why there is none.
+
+    There is none when a file of the package does not parse, or when the
+    package that Python finds under the top name does not contain the area
+    (a regular package of that name earlier on ``sys.path``).
+    """
+    with _importable_from(location):
+        try:
+            graph = grimp.build_graph(location.top_package, cache_dir=None)
+        except SourceSyntaxError as error:
+            message = f"cannot build the import graph: {error}"
+            path = _relative(location, error.filename)
+            return Finding(Rule.ANALYSIS, path, error.lineno or 1, message)
+    if location.package not in graph.modules:
+        message = (
+            f"cannot build the import graph: the package {location.top_package} found on "
+            f"sys.path from {location.import_root} has no module {location.package}"
+        )
+        return Finding(Rule.ANALYSIS, location.area, 1, message)
+    return graph
+
+
+def _relative(location: PackageLocation, filename: str) -> str:
+    path = Path(filename)
+    if path.is_absolute() and path.is_relative_to(location.project_root):
+        return path.relative_to(location.project_root).as_posix()
+    return filename
+
+
+def _first_import_line(graph: grimp.ImportGraph, importer: str, imported: str) -> int:
+    details = graph.get_import_details(importer=importer, imported=imported)
+    return min((detail["line_number"] for detail in details), default=1)
+
+
+def check_import_cycles(graph: grimp.ImportGraph, modules: Sequence[AreaModule]) -> list[Finding]:
+    """One finding per import cycle among the area's modules.
+
+    For every import ``a -> b`` inside the area, grimp's shortest chain from
+    ``b`` back to ``a`` (through area modules only) closes a cycle. Cycles
+    are rotated to start at their smallest module name so each is reported
+    once, at the import that leads back to that module.
+    """
+    known = graph.modules
+    paths = {module.name: module.path for module in modules if module.name in known}
+    area_graph = grimp.ImportGraph()
+    for importer in sorted(paths):
+        area_graph.add_module(importer)
+        for imported in graph.find_modules_directly_imported_by(importer):
+            if imported in paths and imported != importer:
+                area_graph.add_import(importer=importer, imported=imported)
+    cycles: set[tuple[str, ...]] = set()
+    for importer in sorted(paths):
+        for imported in sorted(area_graph.find_modules_directly_imported_by(importer)):
+            back = area_graph.find_shortest_chain(importer=imported, imported=importer)
+            if back is not None:
+                cycle = (importer, *back[:-1])
+                start = cycle.index(min(cycle))
+                cycles.add(cycle[start:] + cycle[:start])
+    findings: list[Finding] = []
+    for cycle in sorted(cycles):
+        closing = cycle[-1]
+        line = _first_import_line(graph, closing, cycle[0])
+        chain = " -> ".join((*cycle, cycle[0]))
+        message = f"import cycle {chain}; this import of {cycle[0]} closes it"
+        findings.append(Finding(Rule.IMPORT_CYCLE, paths[closing], line, message))
+    return findings
+
+
+def reference_sha256(path: Path) -> str | None:
+    """The sha256 hex digest of a file's bytes, or ``None`` if it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def check_frozen_reference(
+    graph: grimp.ImportGraph,
+    modules: Sequence[AreaModule],
+    *,
+    location: PackageLocation,
+    reference: str,
+    pinned_sha256: str,
+    allowed_importers: Sequence[str],
+) -> tuple[list[Finding], ReferenceReport]:
+    """Check the reference's digest against the pin and who in the area imports it.
+
+    Modules outside the area may import the reference freely; inside it only
+    ``allowed_importers`` (dotted names) may.
+    """
+    findings: list[Finding] = []
+    actual = reference_sha256(location.project_root / reference)
+    if actual is None:
+        message = "the frozen reference is missing or unreadable"
+        findings.append(Finding(Rule.FROZEN_REFERENCE, reference, 1, message))
+    elif actual != pinned_sha256:
+        message = (
+            f"the frozen reference changed: sha256 {actual} != pinned {pinned_sha256}; "
+            "update reference_sha256 in the same change if the change is deliberate"
+        )
+        findings.append(Finding(Rule.FROZEN_REFERENCE, reference, 1, message))
+
+    name = dotted_name(location, reference)
+    paths = {module.name: module.path for module in modules}
+    importers: list[str] = []
+    if name is not None and name in graph.modules:
+        for importer in sorted(graph.find_modules_that_directly_import(name)):
+            if importer not in paths:
+                continue
+            importers.append(importer)
+            if importer in allowed_importers:
+                continue
+            allowed = ", ".join(allowed_importers) or "no module of the area"
+            message = f"imports the frozen reference {name}; only {allowed} may import it"
+            line = _first_import_line(graph, importer, name)
+            findings.append(Finding(Rule.FROZEN_REFERENCE, paths[importer], line, message))
+    report = ReferenceReport(
+        path=reference, sha256=actual, pinned_sha256=pinned_sha256, importers=tuple(importers)
+    )
+    return findings, report

@@ -1,0 +1,329 @@
+"""run_gate end to end on planted projects: each guardrail failing, a clean pass, the note."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness.errors import InvalidConfigError
+from harness.gate import EXIT_FAIL, EXIT_PASS, run_gate
+
+from gate_planting import PlantedProject
+
+
+def gate(planted: PlantedProject, **overrides: object) -> tuple[int, str]:
+    out = io.StringIO()
+    overrides.setdefault("run_commands", False)
+    code = run_gate(project_root=planted.root, out=out, **overrides)  # type: ignore[arg-type]
+    return code, out.getvalue()
+
+
+def reported(output: str) -> list[str]:
+    """The ``path:line: rule: message`` lines of a printed report."""
+    return [line for line in output.splitlines() if ": " in line and line.split(":")[1].isdigit()]
+
+
+def plant_small_module(planted: PlantedProject) -> tuple[str, int]:
+    path = planted.module(
+        "tiny",
+        '''\
+        """Formats one label."""
+
+
+        def label(name: str) -> str:
+            return name.title()
+        ''',
+        lines=20,
+    )
+    return path, 1
+
+
+def plant_lambda_service(planted: PlantedProject) -> tuple[str, int]:
+    path = planted.module(
+        "wiring",
+        '''\
+        """Wires the runner."""
+
+
+        class Runner:
+            def __init__(self, clock: object) -> None:
+                self.clock = clock
+
+
+        def build() -> Runner:
+            return Runner(clock=lambda: 0.0)
+        ''',
+    )
+    return path, 10
+
+
+def plant_callable_parameter(planted: PlantedProject) -> tuple[str, int]:
+    path = planted.module(
+        "ticker",
+        '''\
+        """Counts ticks."""
+
+        from collections.abc import Callable
+
+
+        class Ticker:
+            def __init__(self, now: Callable[[], float]) -> None:
+                self.now = now
+        ''',
+    )
+    return path, 7
+
+
+def plant_copied_function(planted: PlantedProject) -> tuple[str, int]:
+    planted.module(
+        "ledger",
+        '''\
+        """Sums what is over a limit."""
+
+
+        def total_over(items: list[int], limit: int) -> int:
+            total = 0
+            for item in items:
+                if item > limit:
+                    total += item
+            return total
+        ''',
+    )
+    path = planted.module(
+        "summary",
+        '''\
+        """Reports a sum."""
+
+
+        def sum_above(values, cap):
+            acc = 0
+            for value in values:
+                if value > cap:
+                    acc += value
+            return acc
+        ''',
+    )
+    return path, 4
+
+
+def plant_type_twice(planted: PlantedProject) -> tuple[str, int]:
+    planted.module("first", '"""One outcome."""\n\n\nclass Outcome:\n    pass\n')
+    path = planted.module("second", '"""Another outcome."""\n\n\n\nclass Outcome:\n    pass\n')
+    return path, 5
+
+
+def plant_import_cycle(planted: PlantedProject) -> tuple[str, int]:
+    package = planted.area.replace("/", ".")
+    planted.module("alpha", f'"""Alpha."""\n\nfrom {package} import beta\n')
+    path = planted.module("beta", f'"""Beta."""\n\n\nfrom {package} import alpha\n')
+    return path, 4
+
+
+def plant_changed_reference(planted: PlantedProject) -> tuple[str, int]:
+    path = planted.module("reference", '"""The frozen original."""\n\nVALUE = 1\n')
+    planted.configure(reference=path, reference_sha256=hashlib.sha256(b"before").hexdigest())
+    return path, 1
+
+
+def plant_forbidden_importer(planted: PlantedProject) -> tuple[str, int]:
+    reference = planted.module("reference", '"""The frozen original."""\n\nVALUE = 1\n')
+    digest = hashlib.sha256((planted.root / reference).read_bytes()).hexdigest()
+    planted.configure(reference=reference, reference_sha256=digest)
+    package = planted.area.replace("/", ".")
+    text = f'"""Uses the original."""\n\n\nfrom {package} import reference\n'
+    path = planted.module("user", text)
+    return path, 4
+
+
+PLANTS = [
+    ("small-module", plant_small_module),
+    ("callback-injection", plant_lambda_service),
+    ("callback-injection", plant_callable_parameter),
+    ("duplicate-logic", plant_copied_function),
+    ("duplicate-type", plant_type_twice),
+    ("import-cycle", plant_import_cycle),
+    ("frozen-reference", plant_changed_reference),
+    ("frozen-reference", plant_forbidden_importer),
+]
+
+
+@pytest.mark.parametrize(("rule", "plant"), PLANTS, ids=[plant.__name__ for _, plant in PLANTS])
+def test_each_guardrail_fails_the_gate_at_the_planted_line(
+    planted: PlantedProject, rule: str, plant: Callable[[PlantedProject], tuple[str, int]]
+) -> None:
+    planted.configure()
+    path, line = plant(planted)
+    planted.commit()
+
+    code, output = gate(planted)
+
+    assert code == EXIT_FAIL
+    assert [entry.split(": ")[:2] for entry in reported(output)] == [[f"{path}:{line}", rule]]
+    assert output.splitlines()[-1] == "verdict: FAIL"
+
+
+def plant_clean_area(planted: PlantedProject) -> None:
+    package = planted.area.replace("/", ".")
+    planted.write(
+        f"{planted.area}/__init__.py",
+        f'''\
+        """The planted area: an engine and its types."""
+
+        from {package} import reference
+        from {package}.engine import Engine
+        from {package}.types import Clock, Reading
+
+        __all__ = ["Clock", "Engine", "Reading", "reference"]
+        ''',
+    )
+    planted.write(
+        f"{planted.area}/types.py",
+        '''\
+        """Values and services of the engine."""
+
+        from dataclasses import dataclass
+        from typing import Protocol
+
+
+        class Clock(Protocol):
+            def now(self) -> float: ...
+
+
+        @dataclass(frozen=True, slots=True)
+        class Reading:
+            at: float
+            value: int
+        ''',
+    )
+    planted.module(
+        "engine",
+        f'''\
+        """Takes readings with a clock service."""
+
+        from {package}.types import Clock, Reading
+
+
+        class Engine:
+            def __init__(self, clock: Clock) -> None:
+                self.clock = clock
+
+            def read(self, value: int) -> Reading:
+                return Reading(at=self.clock.now(), value=value)
+        ''',
+    )
+    planted.module(
+        "reference",
+        '''\
+        """The frozen original engine."""
+
+
+        def read(clock, value):
+            return (clock.now(), value)
+        ''',
+    )
+
+
+def test_a_clean_area_passes_and_its_note_carries_the_evidence(planted: PlantedProject) -> None:
+    plant_clean_area(planted)
+    reference = f"{planted.area}/reference.py"
+    digest = hashlib.sha256((planted.root / reference).read_bytes()).hexdigest()
+    planted.configure(
+        commands=[planted.command("print('=== 3 passed, 1 skipped in 0.01s ===')")],
+        duplication_exempt=[reference],
+        reference=reference,
+        reference_sha256=digest,
+        note="evidence/phase.md",
+    )
+    planted.commit("base")
+    engine_text = (planted.root / planted.area / "engine.py").read_text()
+    engine = planted.module("engine", engine_text, lines=61)
+
+    code, output = gate(planted, run_commands=True)
+
+    assert code == EXIT_PASS, output
+    assert reported(output) == []
+    note = (planted.root / "evidence" / "phase.md").read_text(encoding="utf-8")
+    area = planted.area
+    assert f"| `{engine}` | 61 | Takes readings with a clock service. |" in note
+    assert "| PASS | 3 passed, 1 skipped |" in note
+    assert (
+        "- No new runtime module under 60 lines was introduced. Allowed exceptions: "
+        f"`{area}/__init__.py` (re-export barrel), `{area}/types.py` (pure type definitions)."
+    ) in note
+    assert (
+        "- No callback-lambda service injection was introduced; "
+        "composition uses Protocol-typed service objects."
+    ) in note
+    assert f"- No duplicated logic across sibling modules (exempt: `{reference}`)." in note
+    assert "- Each shared type is declared once." in note
+    assert "- Module dependencies in the area are acyclic." in note
+    assert (
+        f"- The frozen reference `{reference}` is unchanged (sha256 `{digest}`) "
+        f"and is imported only by `{area.replace('/', '.')}`."
+    ) in note
+    assert note.splitlines()[-1] == "Verdict: PASS"
+    assert output.splitlines()[-2:] == [
+        f"note: {planted.root.resolve() / 'evidence' / 'phase.md'}",
+        "verdict: PASS",
+    ]
+
+
+def test_a_failing_command_fails_the_gate_and_the_note_shows_its_output(
+    planted: PlantedProject,
+) -> None:
+    plant_clean_area(planted)
+    failing = planted.command("import sys; print('1 passed, 2 failed'); sys.exit(3)")
+    planted.configure(commands=[planted.command("print('3 passed, 0 failed')"), failing])
+    planted.commit()
+
+    code, output = gate(planted, run_commands=True)
+
+    assert code == EXIT_FAIL
+    assert "FAIL (exit 3): " in output
+    note = (planted.root / "artifacts" / "gate-note.md").read_text(encoding="utf-8")
+    assert "| PASS | 3 passed, 0 failed |" in note
+    assert "| FAIL (exit 3) | 1 passed, 2 failed |" in note
+    assert "```text\n1 passed, 2 failed\n```" in note
+    assert note.splitlines()[-1] == "Verdict: FAIL"
+
+
+def test_without_commands_the_note_says_so(planted: PlantedProject) -> None:
+    plant_clean_area(planted)
+    planted.configure(commands=[planted.command("raise SystemExit(1)")])
+    planted.commit()
+
+    code, output = gate(planted, note=Path("out/note.md"))
+
+    assert code == EXIT_PASS
+    assert "commands: not run" in output
+    note = (planted.root / "out" / "note.md").read_text(encoding="utf-8")
+    assert "Not run: this note covers the guardrails only." in note
+    assert note.splitlines()[-1] == "Verdict: PASS (guardrails only; commands not run)"
+
+
+def test_no_touched_module_is_said_explicitly(planted: PlantedProject) -> None:
+    plant_clean_area(planted)
+    planted.configure()
+    planted.commit()
+
+    gate(planted)
+
+    note = (planted.root / "artifacts" / "gate-note.md").read_text(encoding="utf-8")
+    assert "None: no runtime module of the area changed since the base revision." in note
+
+
+def test_invalid_configuration_raises_before_anything_runs(planted: PlantedProject) -> None:
+    planted.configure(min_module_lines="x")
+
+    with pytest.raises(InvalidConfigError) as raised:
+        gate(planted)
+
+    assert str(raised.value) == (
+        f"{planted.root / 'pyproject.toml'}: tool.harness.gate.min_module_lines: "
+        'expected a positive integer, got "x"'
+    )
+    assert not (planted.root / "artifacts").exists()

@@ -1,0 +1,233 @@
+"""import-cycle and frozen-reference, on grimp graphs of planted packages."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import sys
+import types
+
+import grimp
+import pytest
+
+from harness.gate.area import load_modules, locate_package
+from harness.gate.imports import (
+    build_import_graph,
+    check_frozen_reference,
+    check_import_cycles,
+    reference_sha256,
+)
+from harness.gate.types import AreaModule, Finding, PackageLocation, ReferenceReport
+
+from gate_planting import PlantedProject
+
+
+def scan(
+    planted: PlantedProject,
+) -> tuple[PackageLocation, grimp.ImportGraph, tuple[AreaModule, ...]]:
+    location = locate_package(planted.root, planted.area, source="test", key="area")
+    graph = build_import_graph(location)
+    assert isinstance(graph, grimp.ImportGraph), graph
+    return location, graph, load_modules(location)
+
+
+def test_a_two_module_cycle_is_reported_once_at_the_closing_import(planted: PlantedProject) -> None:
+    core = f"{planted.package}.core"
+    planted.module("alpha", f'"""Alpha."""\n\nfrom {core} import beta\n')
+    late = f"def late():\n    from {core} import alpha\n"
+    planted.module("beta", f'"""Beta."""\n\nimport os\n\n\n{late}')
+
+    _, graph, modules = scan(planted)
+
+    assert check_import_cycles(graph, modules) == [
+        Finding(
+            "import-cycle",
+            f"{planted.area}/beta.py",
+            7,
+            f"import cycle {core}.alpha -> {core}.beta -> {core}.alpha; "
+            f"this import of {core}.alpha closes it",
+        )
+    ]
+
+
+def test_a_longer_cycle_is_reported_in_order_from_its_smallest_module(
+    planted: PlantedProject,
+) -> None:
+    core = f"{planted.package}.core"
+    planted.module("c", f"from {core} import a\n")
+    planted.module("a", f"from {core} import b\n")
+    planted.module("b", f"from {core}.c import thing\n")
+    planted.module("d", f"from {core} import a\n")
+
+    _, graph, modules = scan(planted)
+
+    (finding,) = check_import_cycles(graph, modules)
+    assert (finding.path, finding.line) == (f"{planted.area}/c.py", 1)
+    assert finding.message.startswith(f"import cycle {core}.a -> {core}.b -> {core}.c -> {core}.a;")
+
+
+def test_acyclic_imports_and_imports_outside_the_area_pass(planted: PlantedProject) -> None:
+    core = f"{planted.package}.core"
+    planted.write(f"{planted.package}/outside.py", f"from {core} import a\n")
+    planted.module("a", f"from {core} import b\nfrom {planted.package} import outside\n")
+    planted.module("b", "import json\n")
+
+    _, graph, modules = scan(planted)
+
+    assert check_import_cycles(graph, modules) == []
+
+
+def test_the_barrel_importing_a_module_that_imports_the_barrel_is_a_cycle(
+    planted: PlantedProject,
+) -> None:
+    core = f"{planted.package}.core"
+    planted.write(f"{planted.area}/__init__.py", f"from {core}.engine import Engine\n")
+    planted.module("engine", f"from {core} import helper\n\n\nclass Engine:\n    pass\n")
+
+    _, graph, modules = scan(planted)
+
+    (finding,) = check_import_cycles(graph, modules)
+    assert (finding.path, finding.line) == (f"{planted.area}/engine.py", 1)
+
+
+def plant_reference(planted: PlantedProject) -> tuple[str, str]:
+    text = '"""The frozen original."""\n\n\ndef run():\n    return 1\n'
+    reference = planted.module("reference", text)
+    return reference, hashlib.sha256((planted.root / reference).read_bytes()).hexdigest()
+
+
+def test_a_changed_reference_is_reported_with_both_digests(planted: PlantedProject) -> None:
+    reference, _ = plant_reference(planted)
+    pinned = "0" * 64
+    location, graph, modules = scan(planted)
+    actual = reference_sha256(planted.root / reference)
+
+    findings, report = check_frozen_reference(
+        graph,
+        modules,
+        location=location,
+        reference=reference,
+        pinned_sha256=pinned,
+        allowed_importers=[location.package],
+    )
+
+    assert findings == [
+        Finding(
+            "frozen-reference",
+            reference,
+            1,
+            f"the frozen reference changed: sha256 {actual} != pinned {pinned}; "
+            "update reference_sha256 in the same change if the change is deliberate",
+        )
+    ]
+    assert report == ReferenceReport(reference, actual, pinned, ())
+
+
+def test_only_the_allowed_importers_of_the_area_may_import_the_reference(
+    planted: PlantedProject,
+) -> None:
+    core = f"{planted.package}.core"
+    reference, digest = plant_reference(planted)
+    planted.write(f"{planted.area}/__init__.py", f'"""Barrel."""\n\nfrom {core} import reference\n')
+    planted.module("runner", f'"""Runner."""\n\nimport os\nimport {core}.reference\n')
+    planted.module("clean", '"""Clean."""\n')
+    planted.write(f"{planted.package}/compare.py", f"from {core}.reference import run\n")
+    location, graph, modules = scan(planted)
+
+    findings, report = check_frozen_reference(
+        graph,
+        modules,
+        location=location,
+        reference=reference,
+        pinned_sha256=digest,
+        allowed_importers=[core],
+    )
+
+    assert findings == [
+        Finding(
+            "frozen-reference",
+            f"{planted.area}/runner.py",
+            4,
+            f"imports the frozen reference {core}.reference; only {core} may import it",
+        )
+    ]
+    assert report.importers == (core, f"{core}.runner")
+    assert report.sha256 == digest
+
+
+def test_a_missing_reference_is_a_finding(planted: PlantedProject) -> None:
+    location, graph, modules = scan(planted)
+
+    findings, report = check_frozen_reference(
+        graph,
+        modules,
+        location=location,
+        reference=f"{planted.area}/gone.py",
+        pinned_sha256="0" * 64,
+        allowed_importers=[],
+    )
+
+    assert [(finding.path, finding.message) for finding in findings] == [
+        (f"{planted.area}/gone.py", "the frozen reference is missing or unreadable")
+    ]
+    assert report.sha256 is None
+
+
+def test_building_the_graph_leaves_the_interpreter_as_it_was(planted: PlantedProject) -> None:
+    planted.module("a", "import json\n")
+    path_before = list(sys.path)
+
+    scan(planted)
+
+    assert sys.path == path_before
+    assert not [name for name in sys.modules if name.startswith(planted.package)]
+
+
+def test_a_file_that_does_not_parse_is_an_analysis_finding(planted: PlantedProject) -> None:
+    planted.write(f"{planted.area}/broken.py", "def broken(:\n")
+    location = locate_package(planted.root, planted.area, source="test", key="area")
+
+    finding = build_import_graph(location)
+
+    assert isinstance(finding, Finding)
+    assert (finding.rule, finding.line) == ("analysis", 1)
+    assert finding.path == f"{planted.area}/broken.py"
+
+
+@pytest.mark.parametrize("layout", ["namespace", "src"])
+def test_namespace_and_src_layouts_are_located(planted: PlantedProject, layout: str) -> None:
+    prefix = "src/" if layout == "src" else ""
+    top = f"{planted.package}_{layout}"
+    area = f"{prefix}{top}/inner/area"
+    planted.write(f"{area}/__init__.py", "")
+    planted.write(f"{area}/one.py", f"from {top}.inner.area import two\n")
+    planted.write(f"{area}/two.py", f"from {top}.inner.area import one\n")
+    if layout == "src":
+        planted.write(f"src/{top}/__init__.py", "")
+        planted.write(f"src/{top}/inner/__init__.py", "")
+
+    location = locate_package(planted.root, area, source="test", key="area")
+    graph = build_import_graph(location)
+
+    assert isinstance(graph, grimp.ImportGraph)
+    assert location.import_root == planted.root / prefix.rstrip("/")
+    assert (location.package, location.top_package) == (f"{top}.inner.area", top)
+    (finding,) = check_import_cycles(graph, load_modules(location))
+    assert (finding.path, finding.line) == (f"{area}/two.py", 1)
+
+
+def test_a_same_named_package_imported_from_elsewhere_does_not_shadow_the_area(
+    planted: PlantedProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    impostor = types.ModuleType(planted.package)
+    impostor.__spec__ = importlib.machinery.ModuleSpec(planted.package, None, is_package=True)
+    impostor.__path__ = [str(planted.root / "elsewhere")]
+    monkeypatch.setitem(sys.modules, planted.package, impostor)
+    core = f"{planted.package}.core"
+    planted.module("a", f"from {core} import b\n")
+    planted.module("b", f"from {core} import a\n")
+
+    _, graph, modules = scan(planted)
+
+    assert len(check_import_cycles(graph, modules)) == 1
+    assert sys.modules[planted.package] is impostor
