@@ -52,46 +52,64 @@ RECORDING_EFFECT: Final = "show"
 GENERATED_DEADLINE_MS: Final = 36_000_000
 
 
+_DURATIONS = st.one_of(st.sampled_from(DURATION_STEPS), st.integers(min_value=0, max_value=1000))
+_CAPS = st.one_of(st.none(), st.integers(min_value=1, max_value=16))
+_ENV_LIMITS = st.sampled_from(ENV_LIMITS)
+_DELAYS = st.one_of(st.just(0), st.sampled_from((5, 10, 100)), st.integers(min_value=0, max_value=500))
+_LABEL_SETS = st.lists(st.sampled_from(LABEL_ALPHABET), max_size=2, unique=True).map(tuple)
+_EFFECTS = st.lists(st.sampled_from((RECORDING_EFFECT, FAILING_EFFECT)), max_size=1).map(tuple)
+# Everything one branch needs, drawn at once: strategies are built once, at import,
+# because building them per draw costs more than running the scenario.
+_BRANCH_SHAPE = st.tuples(
+    st.sampled_from(OUTCOMES),
+    _DURATIONS,
+    _LABEL_SETS,
+    _LABEL_SETS,
+    _LABEL_SETS,
+    _EFFECTS,
+    st.one_of(st.none(), st.integers(min_value=0, max_value=30)),
+    st.booleans(),
+)
+
+
 def durations() -> st.SearchStrategy[int]:
     """Virtual milliseconds from 0 to 1000, mostly from a few round values so that ties are common."""
-    return st.one_of(st.sampled_from(DURATION_STEPS), st.integers(min_value=0, max_value=1000))
+    return _DURATIONS
 
 
 def parallel_caps() -> st.SearchStrategy[int | None]:
     """No explicit cap, or 1 to 16."""
-    return st.one_of(st.none(), st.integers(min_value=1, max_value=16))
+    return _CAPS
 
 
 def env_limits() -> st.SearchStrategy[str | None]:
     """``PIPELINE_PARALLEL_LIMIT``: unset, valid, or invalid."""
-    return st.sampled_from(ENV_LIMITS)
+    return _ENV_LIMITS
 
 
 def delays() -> st.SearchStrategy[int]:
     """Pacing between branch starts, 0 (none) to 500 ms."""
-    return st.one_of(st.just(0), st.sampled_from((5, 10, 100)), st.integers(min_value=0, max_value=500))
+    return _DELAYS
 
 
 def label_sets() -> st.SearchStrategy[tuple[str, ...]]:
     """Zero to two distinct labels from a small alphabet."""
-    return st.lists(st.sampled_from(LABEL_ALPHABET), max_size=2, unique=True).map(tuple)
+    return _LABEL_SETS
 
 
 def _descriptor(labels: tuple[str, ...]) -> DescriptorSpec | None:
     return DescriptorSpec(labels=labels) if labels else None
 
 
-@st.composite
-def branch_commands(draw: st.DrawFn, name: str) -> CommandSpec:
-    """One branch command named ``name``: its outcome, duration, labels and effects."""
-    outcome = draw(st.sampled_from(OUTCOMES))
+def _branch(name: str, shape: tuple[str, int, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], int | None, bool]) -> CommandSpec:
+    outcome, duration, labels, result_labels, value_labels, effects, marker_index, marker_value = shape
     shared = {
         "name": name,
-        "duration_ms": draw(durations()),
-        "labels": draw(label_sets()),
-        "result_descriptor": _descriptor(draw(label_sets())),
-        "value_descriptor": _descriptor(draw(label_sets())),
-        "effects": tuple(draw(st.lists(st.sampled_from((RECORDING_EFFECT, FAILING_EFFECT)), max_size=1))),
+        "duration_ms": duration,
+        "labels": labels,
+        "result_descriptor": _descriptor(result_labels),
+        "value_descriptor": _descriptor(value_labels),
+        "effects": effects,
     }
     if outcome == "raises":
         return CommandSpec(raises=f"{name} failed on {{input}}", **shared)
@@ -99,12 +117,17 @@ def branch_commands(draw: st.DrawFn, name: str) -> CommandSpec:
         return CommandSpec(retry=True, **shared)
     if outcome == "marker":
         look_alike: dict[str, object] = {"message": f"{name} looks failed", "error": "E"}
-        if draw(st.booleans()):
-            look_alike["index"] = draw(st.integers(min_value=0, max_value=30))
-        if draw(st.booleans()):
+        if marker_index is not None:
+            look_alike["index"] = marker_index
+        if marker_value:
             look_alike["value"] = "{input}"
         return CommandSpec(returns=look_alike, **shared)
     return CommandSpec(returns=f"{name}:{{input}}", **shared)
+
+
+def branch_commands(name: str) -> st.SearchStrategy[CommandSpec]:
+    """One branch command named ``name``: its outcome, duration, labels and effects."""
+    return _BRANCH_SHAPE.map(lambda shape: _branch(name, shape))
 
 
 @st.composite
@@ -126,25 +149,25 @@ def scenarios(
     for group in range(1, draw(st.integers(min_value=1, max_value=max_groups)) + 1):
         if draw(st.booleans()):
             before = f"s{group}"
-            commands[before] = CommandSpec(name=before, labels=draw(label_sets()))
+            commands[before] = CommandSpec(name=before, labels=draw(_LABEL_SETS))
             stages.append(before)
         width = draw(st.integers(min_value=1, max_value=max_branches))
         branches = tuple(f"g{group}b{index}" for index in range(width))
         for branch in branches:
-            commands[branch] = draw(branch_commands(branch))
+            commands[branch] = _branch(branch, draw(_BRANCH_SHAPE))
         stages.append(branches)
     if draw(st.booleans()):
-        commands["tail"] = CommandSpec(name="tail", labels=draw(label_sets()))
+        commands["tail"] = CommandSpec(name="tail", labels=draw(_LABEL_SETS))
         stages.append("tail")
-    env_limit = draw(env_limits())
-    delay = draw(delays())
+    env_limit = draw(_ENV_LIMITS)
+    delay = draw(_DELAYS)
     return Scenario(
         name=name,
         description="drawn by harness.strategies.scenarios",
         input="x",
-        input_descriptor=_descriptor(draw(label_sets())),
+        input_descriptor=_descriptor(draw(_LABEL_SETS)),
         stages=tuple(stages),
-        parallel_cap=draw(parallel_caps()),
+        parallel_cap=draw(_CAPS),
         delay_ms=delay or None,
         env={} if env_limit is None else {"PIPELINE_PARALLEL_LIMIT": env_limit},
         deadline_ms=GENERATED_DEADLINE_MS,

@@ -34,6 +34,12 @@ hang = true
 """
 
 
+@pytest.fixture(autouse=True)
+def outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests record baselines; ``record`` refuses under CI, which a CI run of this suite sets."""
+    monkeypatch.delenv("CI", raising=False)
+
+
 def run_cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out=out, err=err)

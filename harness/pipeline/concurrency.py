@@ -39,7 +39,8 @@ PARALLEL_LIMIT_ENV: Final = "PIPELINE_PARALLEL_LIMIT"
 # JavaScript's parseInt(s, 10): optional leading white space, a sign, then digits.
 # Both classes are JavaScript's, spelled out: Python's \s and \d also match
 # other Unicode separators and digits ("\x1c", "\u0663"), which parseInt rejects.
-_LEADING_INTEGER = re.compile(r"[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*([+-]?[0-9]+)")
+_JS_WHITE_SPACE = r"[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+_LEADING_INTEGER = re.compile(_JS_WHITE_SPACE + r"*([+-]?[0-9]+)")
 
 
 def parse_parallel_limit(text: str | None) -> int:

@@ -211,7 +211,7 @@ class ReferenceExecutor:
     async def _run_stage(self, stage: int, input_text: str, context: StageContext) -> StageResult:
         if stage == 0:
             return await self._run_source(context)
-        if stage > len(self._entries):
+        if stage < 0 or stage > len(self._entries):
             return StageFailure(f"there is no stage {stage}")
         entry = self._entries[stage - 1]
         if isinstance(entry, Command):

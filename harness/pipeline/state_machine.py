@@ -15,6 +15,7 @@ replaces the outer context and so restarts its count).
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, TypeAlias, final
@@ -90,7 +91,7 @@ def read_retry(raw: object) -> StageRetry:
         from_stage = raw.get("from")
         if "hint" in raw:
             hint, has_hint = raw["hint"], True
-    if isinstance(from_stage, bool) or not isinstance(from_stage, (int, float)):
+    if isinstance(from_stage, bool) or not isinstance(from_stage, (int, float)) or not math.isfinite(from_stage):
         from_stage = None
     # A truthy hint doubles as the reason, the way JavaScript's `hint || default` reads.
     reason = js_string(hint) if has_hint and hint else DEFAULT_RETRY_REASON
