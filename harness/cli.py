@@ -26,12 +26,21 @@ from harness.repro import replay
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.timeline import render_timeline
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "build_parser", "main"]
+__all__ = [
+    "EXIT_BROKEN_PIPE",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "build_parser",
+    "main",
+]
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_INVALID: Final = 2
 EXIT_INTERRUPTED: Final = 130
+EXIT_BROKEN_PIPE: Final = 141  # 128 + SIGPIPE, what a shell reports for a reader that went away
 DEFAULT_CORPUS: Final = Path("baselines")
 
 
@@ -219,3 +228,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except KeyboardInterrupt:
         stderr.write(f"harness {args.command}: interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader (``| head``) stopped reading: say nothing more, and keep
+        # Python from failing again while it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
