@@ -44,6 +44,7 @@ REQUIRED_FIELDS: Final = (
     "outcome",
     "output",
     "error",
+    "elapsed_ms",
     "stages",
     "latest_errors",
     "effects",

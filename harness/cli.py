@@ -18,12 +18,15 @@ from typing import Final, TextIO
 
 from harness import __version__
 from harness.candidates import DEFAULT_CANDIDATE, Implementation, resolve_implementation
-from harness.check import ScenarioResult, check_scenario, describe_result, record_scenario, summary_line
+from harness.baselines import write_atomic
+from harness.check import ScenarioResult, check_scenario, record_scenario, summary_line
 from harness.errors import HarnessError
 from harness.gate.app import run_gate
 from harness.observation import DeadlineExceeded, canonical_json, observe
+from harness.progress import progress_for
 from harness.repro import replay
 from harness.scenario.loader import discover_scenarios, load_scenario
+from harness.svg import render_svg
 from harness.timeline import render_timeline
 
 __all__ = [
@@ -71,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--impl", default="reference", help="reference, extracted or MODULE:ATTR (default: reference)")
     run.add_argument("--json", action="store_true", help="print the observation as canonical JSON")
     run.add_argument("--timeline", action="store_true", help="draw the timeline of every command call")
+    run.add_argument("--svg", type=Path, metavar="FILE", help="also write the timeline as an SVG picture")
     run.set_defaults(handler=_run)
 
     check = commands.add_parser("check", help="compare a candidate with the reference and the baselines")
@@ -88,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     repro = commands.add_parser("repro", help="replay a repro file on the reference and a candidate")
     repro.add_argument("file", type=Path, help="a scenario file, usually from artifacts/repro/")
     repro.add_argument("--candidate", default=DEFAULT_CANDIDATE, help="MODULE:ATTR of the executor under test")
+    repro.add_argument("--svg", type=Path, metavar="FILE", help="also write both timelines as an SVG picture")
     repro.set_defaults(handler=_repro)
 
     gate = commands.add_parser("gate", help="enforce a refactor phase's guardrails and write its evidence note")
@@ -123,10 +128,12 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     retries = sum(stage["outcome"] == "retry" for stage in observation["stages"])
     out.write(f"stages: {len(observation['stages'])} executions ({retries} asked for a retry)\n")
     out.write(f"latest_errors: {len(observation['latest_errors'])}; effects: {len(observation['effects'])}\n")
-    ends = [call["end_ms"] for call in observation["timeline"] if call["end_ms"] is not None]
-    out.write(f"virtual time: {max(ends, default=0)} ms\n")
+    out.write(f"virtual time: {observation['elapsed_ms']} ms\n")
     if args.timeline:
         out.write(render_timeline(observation["timeline"]) + "\n")
+    if args.svg is not None:
+        svg = render_svg([observation["timeline"]], title=f"{scenario.name} on {implementation.name}")
+        write_atomic(args.svg, svg)
     return EXIT_OK
 
 
@@ -134,12 +141,12 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     candidate = resolve_implementation(args.candidate)
     paths = _scenario_paths(args.paths)
     results: list[ScenarioResult] = []
-    for path in paths:
-        result = check_scenario(path, candidate, repeat=args.repeat)
-        results.append(result)
-        if not args.json:
-            out.write(describe_result(result, candidate_name=candidate.name) + "\n")
-            out.flush()
+    with progress_for(out, candidate=candidate.name, total=len(paths), json_output=args.json) as progress:
+        for path in paths:
+            progress.started(path.stem)
+            result = check_scenario(path, candidate, repeat=args.repeat)
+            results.append(result)
+            progress.finished(result)
     if args.json:
         out.write(json.dumps(_check_report(results, candidate), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -190,6 +197,14 @@ def _record(args: argparse.Namespace, out: TextIO) -> int:
 def _repro(args: argparse.Namespace, out: TextIO) -> int:
     outcome = replay(args.file, resolve_implementation(args.candidate))
     out.write(outcome.report() + "\n")
+    if args.svg is not None:
+        names = (outcome.reference["implementation"], outcome.candidate["implementation"])
+        svg = render_svg(
+            [outcome.reference["timeline"], outcome.candidate["timeline"]],
+            labels=names,
+            title=f"{outcome.reference['scenario']}: {names[0]} above {names[1]}",
+        )
+        write_atomic(args.svg, svg)
     return EXIT_OK if outcome.agree else EXIT_FAILED
 
 

@@ -119,6 +119,7 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
         "outcome": "ok" if error is None else "error",
         "output": _value_document(output) if output is not None else None,
         "error": error,
+        "elapsed_ms": round((loop.time() - started) * 1000),
         "stages": _stage_documents(executor.events, parallel_stages),
         "latest_errors": _plain(list(executor.latest_errors)),
         "effects": [

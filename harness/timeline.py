@@ -74,9 +74,9 @@ def _bar(call: Call, origin: int, span: int, width: int) -> str:
     def column(ms: int) -> int:
         return min(width, round((ms - origin) * width / span)) if span else 0
 
-    start = column(call["start_ms"])
-    end = width if call["end_ms"] is None else max(column(call["end_ms"]), start + 1 if span else start)
-    end = min(end, width)
+    # Every call gets at least one cell, even one that took no time at the axis's end.
+    start = min(column(call["start_ms"]), width - 1)
+    end = width if call["end_ms"] is None else min(max(column(call["end_ms"]), start + 1), width)
     return WAIT * start + RUN * (end - start) + " " * (width - end)
 
 

@@ -1,0 +1,109 @@
+"""Timeline pictures as SVG: the terminal picture of :mod:`harness.timeline`, for a CI job to keep.
+
+One row per command call, grouped by stage execution, on a shared
+virtual-millisecond axis: a pale bar where a branch waited (held back by the
+cap or by pacing), a solid bar where it ran, coloured by how it ended. Two
+timelines stack one above the other with the first differing call outlined.
+Written with the standard library's XML escaping; no drawing dependency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+from xml.sax.saxutils import escape, quoteattr
+
+from harness.timeline import Call, first_divergence, split_blocks
+
+__all__ = ["render_svg"]
+
+ROW: Final = 18
+LABEL_WIDTH: Final = 190
+PLOT_WIDTH: Final = 600
+MARGIN: Final = 12
+COLOURS: Final = {"value": "#3a7d44", "raise": "#c0392b", "retry": "#d68910", None: "#2e86c1"}
+WAIT_COLOUR: Final = "#d5d8dc"
+
+
+def _axis_end(timelines: Sequence[Sequence[Call]]) -> int:
+    ends = [
+        call["end_ms"] if call["end_ms"] is not None else call["start_ms"]
+        for timeline in timelines
+        for call in timeline
+    ]
+    return max(ends, default=0) or 1
+
+
+def _x(ms: int, axis_end: int) -> float:
+    return LABEL_WIDTH + ms * PLOT_WIDTH / axis_end
+
+
+def _rows(timeline: Sequence[Call], top: float, axis_end: int, mark: int | None) -> tuple[list[str], float]:
+    parts: list[str] = []
+    y = top
+    for block in split_blocks(timeline):
+        kind = "parallel" if block.parallel else "sequential"
+        parts.append(f'<text x="{MARGIN}" y="{y + 12:.0f}" class="stage">stage {block.stage} ({kind})</text>')
+        y += ROW
+        for offset, call in enumerate(block.calls):
+            index = block.first + offset
+            label = call["command"] if call["branch"] is None else f"b{call['branch']} {call['command']}"
+            parts.append(f'<text x="{MARGIN + 10}" y="{y + 12:.0f}">{escape(label)}</text>')
+            if block.parallel and call["start_ms"] > block.start_ms:
+                wait_x = _x(block.start_ms, axis_end)
+                parts.append(
+                    f'<rect x="{wait_x:.1f}" y="{y + 3:.0f}" width="{_x(call["start_ms"], axis_end) - wait_x:.1f}" '
+                    f'height="{ROW - 6}" fill="{WAIT_COLOUR}"><title>waited until {call["start_ms"]} ms</title></rect>'
+                )
+            end = call["end_ms"] if call["end_ms"] is not None else axis_end
+            start_x = _x(call["start_ms"], axis_end)
+            width = max(_x(end, axis_end) - start_x, 1.5)
+            outline = ' stroke="#000" stroke-width="2"' if index == mark else ""
+            title = f'{call["start_ms"]}-{call["end_ms"] if call["end_ms"] is not None else "…"} ms {call.get("result") or "running"}'
+            parts.append(
+                f'<rect x="{start_x:.1f}" y="{y + 3:.0f}" width="{width:.1f}" height="{ROW - 6}" '
+                f'fill="{COLOURS.get(call.get("result"), COLOURS[None])}"{outline}><title>{escape(title)}</title></rect>'
+            )
+            y += ROW
+    return parts, y
+
+
+def render_svg(
+    timelines: Sequence[Sequence[Call]],
+    *,
+    labels: Sequence[str] = (),
+    title: str = "timeline",
+) -> str:
+    """An SVG document of one or more timelines stacked, on one axis; with two, the first divergence is outlined."""
+    axis_end = _axis_end(timelines)
+    mark = first_divergence(timelines[0], timelines[1]) if len(timelines) == 2 else None
+    parts: list[str] = [f'<text x="{MARGIN}" y="16" class="title">{escape(title)}</text>']
+    y = 28.0
+    for position, timeline in enumerate(timelines):
+        if position < len(labels):
+            parts.append(f'<text x="{MARGIN}" y="{y + 12:.0f}" class="title">{escape(labels[position])}</text>')
+            y += ROW
+        rows, y = _rows(timeline, y, axis_end, mark)
+        parts.extend(rows)
+        y += ROW / 2
+    ticks = 5
+    for tick in range(ticks + 1):
+        ms = round(axis_end * tick / ticks)
+        x = _x(ms, axis_end)
+        parts.append(f'<line x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{y:.0f}" class="grid"/>')
+        parts.append(f'<text x="{x:.1f}" y="{y + 14:.0f}" class="tick">{ms} ms</text>')
+    height = y + ROW + MARGIN
+    width = LABEL_WIDTH + PLOT_WIDTH + 3 * MARGIN
+    style = (
+        "text{font:12px monospace;fill:#222}.title{font-weight:bold}.stage{fill:#555}"
+        ".tick{text-anchor:middle;fill:#555}.grid{stroke:#eee}"
+    )
+    return "\n".join([
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
+        f'viewBox="0 0 {width} {height:.0f}" role="img" aria-label={quoteattr(title)}>',
+        f"<style>{style}</style>",
+        *parts,
+        "</svg>",
+        "",
+    ])
