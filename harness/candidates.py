@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
+import sys
+from types import ModuleType
 from dataclasses import dataclass
 from typing import Final, final
 
@@ -40,6 +43,18 @@ BUILTIN_IMPLEMENTATIONS: Final = {
 }
 
 
+def _import_from_here(module_name: str) -> ModuleType:
+    """Import a module, finding it in the current folder too, as ``python -m`` would."""
+    here = os.getcwd()
+    if here in sys.path:
+        return importlib.import_module(module_name)
+    sys.path.insert(0, here)
+    try:
+        return importlib.import_module(module_name)
+    finally:
+        sys.path.remove(here)
+
+
 def resolve_implementation(spec: str) -> Implementation:
     """Return the implementation ``spec`` names; raise :class:`CandidateError` with the fix otherwise."""
     builtin = BUILTIN_IMPLEMENTATIONS.get(spec)
@@ -50,7 +65,7 @@ def resolve_implementation(spec: str) -> Implementation:
         names = ", ".join(BUILTIN_IMPLEMENTATIONS)
         raise CandidateError(f"{spec}: expected {names} or MODULE:ATTR naming an executor class")
     try:
-        module = importlib.import_module(module_name)
+        module = _import_from_here(module_name)
     except ImportError as exc:
         raise CandidateError(f"{spec}: cannot import module {module_name!r}: {exc}") from exc
     target: object = module

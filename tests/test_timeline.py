@@ -1,0 +1,116 @@
+"""Timeline pictures: exact text on fixed scenarios, the divergence view, and a well-formed SVG."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from harness.candidates import resolve_implementation
+from harness.observation import observe
+from harness.scenario.loader import load_scenario
+from harness.svg import render_svg
+from harness.timeline import first_divergence, render_divergence, render_timeline, split_blocks
+
+CORPUS = Path(__file__).resolve().parent.parent / "baselines"
+CAPPED = load_scenario(CORPUS / "order-reverse-durations-capped.toml")
+PACED = load_scenario(CORPUS / "pace-cap-two.toml")
+
+
+def timeline_of(scenario, implementation: str = "reference"):
+    return observe(scenario, resolve_implementation(implementation))["timeline"]
+
+
+def test_the_cap_holding_branches_back_is_drawn_and_named() -> None:
+    """Cap 2 over 40/30/20/10 ms: c waits for b's worker, d for a's; the notes say the cap held them."""
+    assert render_timeline(timeline_of(CAPPED), width=20) == "\n".join([
+        "  stage 1 (parallel) 0-50 ms",
+        "    b0   a |████████████████    | 0-40 ms value",
+        "    b1   b |████████████        | 0-30 ms value",
+        "    b2   c |············████████| 30-50 ms value  held by cap until 30 ms",
+        "    b3   d |················████| 40-50 ms value  held by cap until 40 ms",
+        "  stage 2 (sequential) combine 50-50 ms value",
+    ])
+
+
+def test_pacing_delays_are_drawn_and_named() -> None:
+    """Pacing of 5 ms with cap 2 over instant branches: starts at 0, 5, 10, 15 ms, each paced."""
+    assert render_timeline(timeline_of(PACED), width=15) == "\n".join([
+        "  stage 1 (parallel) 0-15 ms",
+        "    b0   a |█              | 0-0 ms value",
+        "    b1   b |·····█         | 5-5 ms value  paced to 5 ms",
+        "    b2   c |··········█    | 10-10 ms value  paced to 10 ms",
+        "    b3   d |··············█| 15-15 ms value  paced to 15 ms",
+    ])
+
+
+def test_the_divergence_view_marks_the_first_differing_call_in_both_timelines() -> None:
+    """A candidate that ignores the cap parts from the reference at branch 2."""
+    reference = timeline_of(CAPPED)
+    candidate = timeline_of(CAPPED, "faulty_executors:IgnoresCapExecutor")
+    assert first_divergence(reference, candidate) == 2
+    assert render_divergence(reference, candidate, labels=("reference", "ignores-cap"), width=10) == "\n".join([
+        "first divergence at timeline[2]: reference stage 1 branch 2 c 30-50 ms value; "
+        "ignores-cap stage 1 branch 2 c 0-20 ms value",
+        "reference:",
+        "  stage 1 (parallel) 0-50 ms",
+        "    b0   a |████████  | 0-40 ms value",
+        "    b1   b |██████    | 0-30 ms value",
+        ">>  b2   c |······████| 30-50 ms value  held by cap until 30 ms",
+        "    b3   d |········██| 40-50 ms value  held by cap until 40 ms",
+        "  stage 2 (sequential) combine 50-50 ms value",
+        "ignores-cap:",
+        "  stage 1 (parallel) 0-40 ms",
+        "    b0   a |██████████| 0-40 ms value",
+        "    b1   b |████████  | 0-30 ms value",
+        ">>  b2   c |█████     | 0-20 ms value",
+        "    b3   d |██        | 0-10 ms value",
+        "  stage 2 (sequential) combine 40-40 ms value",
+    ])
+
+
+def test_agreeing_timelines_say_so() -> None:
+    """Two equal timelines have no divergence and no mark."""
+    timeline = timeline_of(CAPPED)
+    assert first_divergence(timeline, list(timeline)) is None
+    assert render_divergence(timeline, timeline).splitlines()[0] == "timelines agree"
+    assert ">>" not in render_divergence(timeline, timeline)
+
+
+def test_a_retried_group_is_a_new_block() -> None:
+    """A group that runs again after a retry starts a new stage execution in the picture."""
+    timeline = [
+        {"stage": 1, "branch": 0, "command": "a", "start_ms": 0, "end_ms": 5, "result": "value"},
+        {"stage": 1, "branch": 1, "command": "b", "start_ms": 0, "end_ms": 5, "result": "value"},
+        {"stage": 2, "branch": None, "command": "check", "start_ms": 5, "end_ms": 5, "result": "retry"},
+        {"stage": 1, "branch": 0, "command": "a", "start_ms": 5, "end_ms": 10, "result": "value"},
+        {"stage": 1, "branch": 1, "command": "b", "start_ms": 5, "end_ms": 10, "result": "value"},
+    ]
+    assert [(block.stage, block.first, len(block.calls)) for block in split_blocks(timeline)] == [
+        (1, 0, 2), (2, 2, 1), (1, 3, 2)
+    ]
+
+
+def test_a_hanging_call_is_drawn_to_the_end_of_its_stage() -> None:
+    """A call that never ended runs to the right edge and says so."""
+    timeline = [
+        {"stage": 1, "branch": 0, "command": "quick", "start_ms": 0, "end_ms": 10, "result": "value"},
+        {"stage": 1, "branch": 1, "command": "stuck", "start_ms": 0, "end_ms": None, "result": None},
+    ]
+    assert render_timeline(timeline, width=4).splitlines()[2] == "    b1   stuck |████| 0-… ms running"
+
+
+def test_the_svg_is_well_formed_and_draws_every_call(tmp_path: Path) -> None:
+    """The SVG parses as XML, has one bar per call plus the wait bars, and outlines the divergence."""
+    reference = timeline_of(CAPPED)
+    candidate = timeline_of(CAPPED, "faulty_executors:IgnoresCapExecutor")
+    document = render_svg([reference, candidate], labels=("reference", "candidate <faulty>"), title="a & b")
+    root = ElementTree.fromstring(document.encode("utf-8"))
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    rects = root.findall("{http://www.w3.org/2000/svg}rect")
+    waited = [rect for rect in rects if rect.get("fill") == "#d5d8dc"]
+    outlined = [rect for rect in rects if rect.get("stroke") == "#000"]
+    assert len(rects) - len(waited) == len(reference) + len(candidate)
+    assert len(waited) == 2  # c and d waited on the reference; nobody waited on the candidate
+    assert len(outlined) == 2  # timeline[2] in each picture
+    texts = [text.text for text in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "candidate <faulty>" in texts and "a & b" in texts
