@@ -21,7 +21,7 @@ from harness.gate.area import dotted_name, locate_package
 from harness.gate.history import resolve_commit, root_commit
 from harness.gate.types import PackageLocation
 
-__all__ = ["DEFAULT_COMMANDS", "GateConfig", "load_config"]
+__all__ = ["DEFAULT_COMMANDS", "GATE_KEYS", "GateConfig", "load_config"]
 
 DEFAULT_AREA = "harness/pipeline"
 DEFAULT_COMMANDS = ("python3 -m pytest -n auto", "harness check")
@@ -29,7 +29,7 @@ DEFAULT_MIN_MODULE_LINES = 60
 DEFAULT_NOTE = "artifacts/gate-note.md"
 
 _TABLE = "tool.harness.gate"
-_KNOWN_KEYS = (
+GATE_KEYS = (
     "area",
     "base",
     "commands",
@@ -89,9 +89,9 @@ def load_config(
     root = project_root.resolve()
     source = root / "pyproject.toml"
     table = _read_table(source)
-    unknown = sorted(set(table) - set(_KNOWN_KEYS))
+    unknown = sorted(set(table) - set(GATE_KEYS))
     if unknown:
-        problem = f"unknown key; known keys are {', '.join(_KNOWN_KEYS)}"
+        problem = f"unknown key; known keys are {', '.join(GATE_KEYS)}"
         raise InvalidConfigError(source, f"{_TABLE}.{unknown[0]}", problem)
 
     area_value = area if area is not None else _string(source, table, "area", DEFAULT_AREA)

@@ -39,21 +39,32 @@ from harness.scenario.model import (
     Transform,
 )
 
-__all__ = ["discover_scenarios", "load_scenario", "parse_pipeline", "parse_scenario"]
+__all__ = [
+    "COMMAND_KEYS",
+    "DESCRIPTOR_KEYS",
+    "EFFECT_KEYS",
+    "SCENARIO_KEYS",
+    "TOOL_KEYS",
+    "discover_scenarios",
+    "load_scenario",
+    "parse_pipeline",
+    "parse_scenario",
+]
 
 _T = TypeVar("_T")
 
-_SCENARIO_KEYS = (
+SCENARIO_KEYS = (
     "description", "input", "source", "input_labels", "input_descriptor", "pipeline", "stages",
     "parallel_cap", "delay_ms", "env", "deadline_ms", "commands", "effects",
 )  # fmt: skip
-_COMMAND_KEYS = (
+COMMAND_KEYS = (
     "returns", "returns_each", "join", "raises", "duration_ms", "retry", "retry_until", "hint", "from",
     "labels", "result_labels", "result_descriptor", "value_labels", "value_descriptor", "effects",
     "transform", "hang",
 )  # fmt: skip
-_DESCRIPTOR_KEYS = ("labels", "taint", "sources", "tools", "capability", "policy_context")
-_TOOL_KEYS = ("name", "args", "audit_ref")
+DESCRIPTOR_KEYS = ("labels", "taint", "sources", "tools", "capability", "policy_context")
+TOOL_KEYS = ("name", "args", "audit_ref")
+EFFECT_KEYS = ("raises",)
 _SUFFIXES = (".toml", ".json")
 _NAME_RULE = "use letters, digits, `_` and `-`, starting with a letter or `_`"
 _SHOWN_CHARS = 60
@@ -87,7 +98,7 @@ def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> S
     read = _DocumentReader(path)
     if not isinstance(document, Mapping):
         raise read.fail("", _NOT_A_TABLE + _show(document))
-    read.table(document, "", _SCENARIO_KEYS)
+    read.table(document, "", SCENARIO_KEYS)
     has_input = "input" in document
     description = read.optional(document, "", "description", read.string)
     input_value = read.nullable_value(document["input"], "input") if has_input else None
@@ -277,7 +288,7 @@ class _DocumentReader:
         return {name: self.string(item, _child(key, name)) for name, item in table.items()}
 
     def descriptor(self, value: object, key: str) -> DescriptorSpec:
-        table = self.table(value, key, _DESCRIPTOR_KEYS)
+        table = self.table(value, key, DESCRIPTOR_KEYS)
         tools = table.get("tools", [])
         tools_key = _child(key, "tools")
         if not isinstance(tools, list):
@@ -292,7 +303,7 @@ class _DocumentReader:
         )
 
     def tool(self, value: object, key: str) -> ToolSpec:
-        table = self.table(value, key, _TOOL_KEYS)
+        table = self.table(value, key, TOOL_KEYS)
         if "name" not in table:
             raise self.fail(key, "missing `name`")
         return ToolSpec(
@@ -361,7 +372,7 @@ class _DocumentReader:
 
     def command(self, name: str, value: object, key: str) -> CommandSpec:
         self.name(name, key)
-        table = self.table(value, key, _COMMAND_KEYS)
+        table = self.table(value, key, COMMAND_KEYS)
         try:
             return CommandSpec(
                 name=name,
@@ -392,7 +403,7 @@ class _DocumentReader:
         for name, body in self.table(value, key).items():
             body_key = _child(key, name)
             self.name(name, body_key, "effect")
-            table = self.table(body, body_key, ("raises",))
+            table = self.table(body, body_key, EFFECT_KEYS)
             if "raises" not in table:
                 raise self.fail(body_key, "missing `raises` (the message the effect fails with)")
             effects[name] = self.string(table["raises"], _child(body_key, "raises"))
