@@ -8,7 +8,7 @@ pipe) every scenario gets its line as it finishes. ``--json`` shows neither.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol, TextIO, final
+from typing import Protocol, Self, TextIO, final
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,7 +21,7 @@ __all__ = ["CheckProgress", "LineProgress", "SilentProgress", "TerminalProgress"
 class CheckProgress(Protocol):
     """Told when a scenario starts and how it ended."""
 
-    def __enter__(self) -> CheckProgress: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None: ...
 
@@ -31,7 +31,7 @@ class CheckProgress(Protocol):
 
 
 class _Quiet:
-    def __enter__(self) -> _Quiet:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
@@ -86,7 +86,7 @@ class TerminalProgress:
     def __repr__(self) -> str:
         return f"TerminalProgress(candidate={self._candidate!r})"
 
-    def __enter__(self) -> TerminalProgress:
+    def __enter__(self) -> Self:
         self._progress.start()
         return self
 

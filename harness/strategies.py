@@ -22,11 +22,12 @@ small and reads well when written to a file.
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import replace
+from typing import Final, TypeAlias
 
 from hypothesis import strategies as st
 
-from harness.scenario.model import CommandSpec, DescriptorSpec, Scenario
+from harness.scenario.model import CommandSpec, DescriptorSpec, JSONValue, Scenario
 
 __all__ = [
     "DURATION_STEPS",
@@ -101,28 +102,33 @@ def _descriptor(labels: tuple[str, ...]) -> DescriptorSpec | None:
     return DescriptorSpec(labels=labels) if labels else None
 
 
-def _branch(name: str, shape: tuple[str, int, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], int | None, bool]) -> CommandSpec:
+BranchShape: TypeAlias = tuple[str, int, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], "int | None", bool]
+"""Outcome, duration, labels, result labels, value labels, effects, look-alike index, look-alike value."""
+
+
+def _branch(name: str, shape: BranchShape) -> CommandSpec:
     outcome, duration, labels, result_labels, value_labels, effects, marker_index, marker_value = shape
-    shared = {
-        "name": name,
-        "duration_ms": duration,
-        "labels": labels,
-        "result_descriptor": _descriptor(result_labels),
-        "value_descriptor": _descriptor(value_labels),
-        "effects": effects,
-    }
+    plain = CommandSpec(
+        name=name,
+        returns=f"{name}:{{input}}",
+        duration_ms=duration,
+        labels=labels,
+        result_descriptor=_descriptor(result_labels),
+        value_descriptor=_descriptor(value_labels),
+        effects=effects,
+    )
     if outcome == "raises":
-        return CommandSpec(raises=f"{name} failed on {{input}}", **shared)
+        return replace(plain, returns=None, raises=f"{name} failed on {{input}}")
     if outcome == "retry":
-        return CommandSpec(retry=True, **shared)
+        return replace(plain, returns=None, retry=True)
     if outcome == "marker":
-        look_alike: dict[str, object] = {"message": f"{name} looks failed", "error": "E"}
+        look_alike: dict[str, JSONValue] = {"message": f"{name} looks failed", "error": "E"}
         if marker_index is not None:
             look_alike["index"] = marker_index
         if marker_value:
             look_alike["value"] = "{input}"
-        return CommandSpec(returns=look_alike, **shared)
-    return CommandSpec(returns=f"{name}:{{input}}", **shared)
+        return replace(plain, returns=look_alike)
+    return plain
 
 
 def branch_commands(name: str) -> st.SearchStrategy[CommandSpec]:

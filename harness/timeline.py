@@ -35,7 +35,7 @@ class Block:
 
     @property
     def start_ms(self) -> int:
-        return min(call["start_ms"] for call in self.calls)
+        return int(min(call["start_ms"] for call in self.calls))
 
     @property
     def end_ms(self) -> int:

@@ -76,6 +76,9 @@ def _normalize_tools(tools: Iterable[object] | None) -> tuple[ToolProvenance, ..
     normalized: list[ToolProvenance] = []
     seen_refs: set[str] = set()
     for tool in tools:
+        name: object
+        args: object
+        audit_ref: object
         if isinstance(tool, ToolProvenance):
             name, args, audit_ref = tool.name, tool.args, tool.audit_ref
         elif isinstance(tool, Mapping):

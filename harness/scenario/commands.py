@@ -293,10 +293,10 @@ def build_pipeline(scenario: Scenario, recorder: Recorder) -> BuiltPipeline:
 
     def command(name: str) -> Command:
         spec = scenario.commands[name]
-        effects = [
+        effects = tuple(
             Effect(effect, ScenarioEffect(effect, name, scenario.failing_effects.get(effect), recorder))
             for effect in spec.effects
-        ]
+        )
         return Command(name, runners[name], labels=spec.labels, effects=effects)
 
     def entry(stage: StageSpec) -> Command | list[Command]:
