@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Final
@@ -77,13 +78,19 @@ def serialize_baseline(observation: Observation) -> str:
 def load_baseline(path: Path | str) -> Observation:
     """Read and check a baseline file; return the observation it pins.
 
-    Raises :class:`InvalidBaselineError` naming the file and key when it is not
-    valid JSON, lacks a field, or carries another schema version.
+    Raises :class:`InvalidBaselineError` naming the file and key when it cannot
+    be read, is not valid UTF-8 JSON, lacks a field, or carries another schema
+    version.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise InvalidBaselineError(path, "", f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem = f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        raise InvalidBaselineError(path, "", f"invalid JSON: {problem}") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -111,12 +118,21 @@ def load_baseline(path: Path | str) -> Observation:
 
 
 def write_atomic(path: Path | str, text: str) -> None:
-    """Replace ``path`` with ``text`` all at once: readers see the old file or the new one."""
+    """Replace ``path`` with ``text`` all at once: readers see the old file or the new one.
+
+    The new file keeps the old one's permissions (a new file gets the usual
+    ones for the umask). If anything, ``KeyboardInterrupt`` included, stops the
+    write, the old file is left as it was and the temporary file is removed.
+    Raises ``OSError`` when the folder cannot be written or ``path`` is a folder.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(target)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            # mkstemp makes the file private (0o600); a baseline is as readable as the file it replaces.
+            os.fchmod(handle.fileno(), mode)
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -124,6 +140,16 @@ def write_atomic(path: Path | str, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(target: Path) -> int:
+    """The permission bits for a new version of ``target``: its own, else ``0o666`` less the umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only portable way to read the umask is to set it
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class BaselineExtension(SingleFileSnapshotExtension):

@@ -7,13 +7,20 @@ pinned baseline, and says ``match`` only when all three agree. With
 repeats is a failure of its own. :func:`record_scenario` writes the reference
 observation as the scenario's baseline. A bad scenario or baseline file is a
 result (``invalid``), never an exception, so one bad file does not stop the rest.
+
+Two scenario files in one folder that differ only in their suffix
+(``a.toml`` and ``a.json``) would be pinned by the same baseline and silently
+overwrite each other's. :func:`baseline_collisions` finds them in a corpus;
+given its answer, :func:`check_scenario` and :func:`record_scenario` report
+each of them as ``invalid`` and touch no baseline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Final, Literal, final
 
 from harness.baselines import baseline_path, load_baseline, serialize_baseline, write_atomic
@@ -28,6 +35,7 @@ __all__ = [
     "CheckStatus",
     "RecordResult",
     "ScenarioResult",
+    "baseline_collisions",
     "check_scenario",
     "describe_result",
     "record_scenario",
@@ -37,6 +45,7 @@ __all__ = [
 REFERENCE: Final = BUILTIN_IMPLEMENTATIONS["reference"]
 
 CheckStatus = Literal["match", "mismatch", "unpinned", "invalid", "unfinished", "nondeterministic"]
+_NO_COLLISIONS: Final[Mapping[Path, str]] = MappingProxyType({})
 
 
 @final
@@ -67,9 +76,46 @@ def _repeat_difference(runs: Sequence[Observation]) -> str | None:
     return None
 
 
-def check_scenario(path: Path | str, candidate: Implementation, *, repeat: int = 1) -> ScenarioResult:
-    """Check one scenario file: candidate against reference, reference against its baseline."""
+def baseline_collisions(paths: Sequence[Path | str]) -> dict[Path, str]:
+    """The scenario files among ``paths`` that share a baseline with another one.
+
+    Maps each such file, as given, to a one-line message naming the baseline
+    and the other files; pass the result as ``collisions`` to
+    :func:`check_scenario` and :func:`record_scenario`. The same file named
+    twice (``a.toml`` and ``./x/../a.toml``) is not a collision.
+    """
+    sharing: dict[Path, dict[Path, Path]] = {}
+    for given in paths:
+        path = Path(given)
+        sharing.setdefault(baseline_path(path).resolve(), {}).setdefault(path.resolve(), path)
+    collisions: dict[Path, str] = {}
+    for files in sharing.values():
+        if len(files) < 2:
+            continue
+        shown = list(files.values())
+        for path in shown:
+            others = " and ".join(str(other) for other in shown if other is not path)
+            collisions[path] = (
+                f"{path}: shares its baseline {baseline_path(path)} with {others} (rename one of them)"
+            )
+    return collisions
+
+
+def check_scenario(
+    path: Path | str,
+    candidate: Implementation,
+    *,
+    repeat: int = 1,
+    collisions: Mapping[Path, str] = _NO_COLLISIONS,
+) -> ScenarioResult:
+    """Check one scenario file: candidate against reference, reference against its baseline.
+
+    A file listed in ``collisions`` (see :func:`baseline_collisions`) is not run.
+    """
     shown = str(path)
+    collision = collisions.get(Path(path))
+    if collision is not None:
+        return ScenarioResult(shown, Path(path).stem, "invalid", collision)
     try:
         scenario = load_scenario(path)
     except InvalidInputError as exc:
@@ -151,33 +197,58 @@ class RecordResult:
     differences: tuple[Difference, ...] = ()
 
 
-def record_scenario(path: Path | str, *, replace_invalid: bool = False) -> RecordResult:
+def record_scenario(
+    path: Path | str, *, replace_invalid: bool = False, collisions: Mapping[Path, str] = _NO_COLLISIONS
+) -> RecordResult:
     """Write the reference observation of a scenario as its baseline, if it changed.
 
     An existing baseline that cannot be read is left alone (reported as
     ``invalid``) unless ``replace_invalid``: it may hold a merge a person
-    still has to resolve.
+    still has to resolve. A file listed in ``collisions`` is not recorded, and
+    a baseline that cannot be written is reported as ``invalid``.
     """
-    pinned = baseline_path(path)
+    shown, pinned = str(path), baseline_path(path)
+    collision = collisions.get(Path(path))
+    if collision is not None:
+        return RecordResult(shown, str(pinned), "invalid", collision)
     try:
         scenario = load_scenario(path)
         observation = observe(scenario, REFERENCE)
     except InvalidInputError as exc:
-        return RecordResult(str(path), str(pinned), "invalid", str(exc))
+        return RecordResult(shown, str(pinned), "invalid", str(exc))
     except DeadlineExceeded as exc:
-        return RecordResult(str(path), str(pinned), "unfinished", str(exc))
+        return RecordResult(shown, str(pinned), "unfinished", str(exc))
     text = serialize_baseline(observation)
-    if not pinned.exists():
-        write_atomic(pinned, text)
-        return RecordResult(str(path), str(pinned), "created")
-    if pinned.read_text(encoding="utf-8") == text:
-        return RecordResult(str(path), str(pinned), "unchanged")
+    try:
+        current = pinned.read_bytes()
+    except FileNotFoundError:
+        return _write_baseline(shown, pinned, text, "created")
+    except OSError:
+        current = None  # load_baseline below says why it cannot be read
+    if current == text.encode("utf-8"):
+        return RecordResult(shown, str(pinned), "unchanged")
     message: str | None = None
     try:
         differences = tuple(diff_observations(load_baseline(pinned), observation))
     except InvalidInputError as exc:
         if not replace_invalid:
-            return RecordResult(str(path), str(pinned), "invalid", f"{exc} (fix or delete it, or pass --force)")
+            # The schema-version message already says how to replace the file.
+            fix = "" if "--force" in exc.problem else " (fix or delete it, or pass --force)"
+            return RecordResult(shown, str(pinned), "invalid", f"{exc}{fix}")
         differences, message = (), f"replaced an unreadable baseline: {exc}"
-    write_atomic(pinned, text)
-    return RecordResult(str(path), str(pinned), "updated", message, differences)
+    return _write_baseline(shown, pinned, text, "updated", message, differences)
+
+
+def _write_baseline(
+    shown: str,
+    pinned: Path,
+    text: str,
+    status: RecordStatus,
+    message: str | None = None,
+    differences: tuple[Difference, ...] = (),
+) -> RecordResult:
+    try:
+        write_atomic(pinned, text)
+    except OSError as exc:
+        return RecordResult(shown, str(pinned), "invalid", f"{pinned}: cannot be written: {exc.strerror or exc}")
+    return RecordResult(shown, str(pinned), status, message, differences)

@@ -19,7 +19,7 @@ from typing import Final, TextIO
 from harness import __version__
 from harness.candidates import DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.baselines import write_atomic
-from harness.check import ScenarioResult, check_scenario, record_scenario, summary_line
+from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario, summary_line
 from harness.errors import HarnessError
 from harness.gate.app import run_gate
 from harness.observation import DeadlineExceeded, canonical_json, observe
@@ -111,7 +111,7 @@ def _scenario_paths(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-def _run(args: argparse.Namespace, out: TextIO) -> int:
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     implementation = resolve_implementation(args.impl)
     scenario = load_scenario(args.scenario)
     observation = observe(scenario, implementation)
@@ -137,16 +137,19 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _check(args: argparse.Namespace, out: TextIO) -> int:
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     candidate = resolve_implementation(args.candidate)
     paths = _scenario_paths(args.paths)
+    collisions = baseline_collisions(paths)
     results: list[ScenarioResult] = []
     with progress_for(out, candidate=candidate.name, total=len(paths), json_output=args.json) as progress:
         for path in paths:
             progress.started(path.stem)
-            result = check_scenario(path, candidate, repeat=args.repeat)
+            result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions)
             results.append(result)
             progress.finished(result)
+            if result.status == "invalid":
+                err.write(f"harness check: {result.message}\n")
     if args.json:
         out.write(json.dumps(_check_report(results, candidate), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -175,18 +178,21 @@ def _check_report(results: Sequence[ScenarioResult], candidate: Implementation) 
     }
 
 
-def _record(args: argparse.Namespace, out: TextIO) -> int:
+def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if os.environ.get("CI") and not args.force:
         raise _UsageError("refusing to write baselines while CI is set; pass --force to record anyway")
     exit_code = EXIT_OK
-    for path in _scenario_paths(args.paths):
-        result = record_scenario(path, replace_invalid=args.force)
+    paths = _scenario_paths(args.paths)
+    collisions = baseline_collisions(paths)
+    for path in paths:
+        result = record_scenario(path, replace_invalid=args.force, collisions=collisions)
         out.write(f"{result.status:<10} {result.baseline}\n")
         if result.message:
             out.write(f"    {result.message}\n")
         for difference in result.differences:
             out.write(f"    {difference}\n")
-        if result.status in ("invalid",):
+        if result.status == "invalid":
+            err.write(f"harness record: {result.message}\n")
             exit_code = EXIT_INVALID
         elif result.status == "unfinished" and exit_code == EXIT_OK:
             exit_code = EXIT_FAILED
@@ -194,7 +200,7 @@ def _record(args: argparse.Namespace, out: TextIO) -> int:
     return exit_code
 
 
-def _repro(args: argparse.Namespace, out: TextIO) -> int:
+def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     outcome = replay(args.file, resolve_implementation(args.candidate))
     out.write(outcome.report() + "\n")
     if args.svg is not None:
@@ -208,7 +214,7 @@ def _repro(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK if outcome.agree else EXIT_FAILED
 
 
-def _gate(args: argparse.Namespace, out: TextIO) -> int:
+def _gate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return run_gate(
         project_root=Path.cwd(),
         area=args.area,
@@ -219,7 +225,7 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
     )
 
 
-Handler = Callable[[argparse.Namespace, TextIO], int]
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -233,7 +239,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_INVALID if exc.code else EXIT_OK
     handler: Handler = args.handler
     try:
-        return handler(args, stdout)
+        return handler(args, stdout, stderr)
     except DeadlineExceeded as exc:
         stderr.write(f"harness {args.command}: {exc}\n")
         return EXIT_FAILED

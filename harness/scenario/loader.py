@@ -68,6 +68,8 @@ EFFECT_KEYS = ("raises",)
 _SUFFIXES = (".toml", ".json")
 _NAME_RULE = "use letters, digits, `_` and `-`, starting with a letter or `_`"
 _SHOWN_CHARS = 60
+MAX_VALUE_DEPTH = 32
+"""How deeply arrays and tables may nest inside a value; deeper is surely a mistake, and would exhaust the stack."""
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _NOT_A_TABLE = "the top level must be a table (a JSON object), got "
 
@@ -257,15 +259,17 @@ class _DocumentReader:
     def nullable_value(self, value: object, key: str) -> JSONValue | None:
         return None if value is None else self.value(value, key)
 
-    def value(self, value: object, key: str) -> JSONValue:
+    def value(self, value: object, key: str, depth: int = 0) -> JSONValue:
         if value is None:
             raise self.fail(key, "null is not supported (TOML has no null)")
         if isinstance(value, (str, int, float)):
             return value
+        if depth >= MAX_VALUE_DEPTH and isinstance(value, (list, Mapping)):
+            raise self.fail(key, f"nested deeper than {MAX_VALUE_DEPTH} levels")
         if isinstance(value, list):
-            return [self.value(item, _item(key, index)) for index, item in enumerate(value)]
+            return [self.value(item, _item(key, index), depth + 1) for index, item in enumerate(value)]
         if isinstance(value, Mapping):
-            return {name: self.value(item, _child(key, name)) for name, item in value.items()}
+            return {name: self.value(item, _child(key, name), depth + 1) for name, item in value.items()}
         problem = f"TOML dates and times are not supported, got {_show(value)} (quote it to make a string)"
         raise self.fail(key, problem)
 
@@ -422,8 +426,12 @@ def _decode(raw: bytes, suffix: str, path: str) -> Mapping[str, object]:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InvalidScenarioError(path, "", f"invalid TOML: {exc}") from None
+        except RecursionError:
+            raise InvalidScenarioError(path, "", "invalid TOML: nested too deeply") from None
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise InvalidScenarioError(path, "", "invalid JSON: nested too deeply") from None
     except json.JSONDecodeError as exc:
         problem = f"{exc.msg} (at line {exc.lineno}, column {exc.colno})"
         raise InvalidScenarioError(path, "", f"invalid JSON: {problem}") from None
