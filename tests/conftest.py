@@ -20,6 +20,12 @@ FileState = tuple[bytes, int, int]
 
 
 @pytest.fixture
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the test's own folder, so that nothing a command writes can land elsewhere."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
 def write_scenario(tmp_path: Path):
     """Write a scenario file into a fresh folder and return its path: ``write_scenario("name", toml_text)``."""
     folder = tmp_path / "scenarios"

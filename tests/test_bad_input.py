@@ -7,7 +7,6 @@ be the same afterwards.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -18,7 +17,9 @@ import pytest
 
 from harness.baselines import baseline_path
 from harness.check import baseline_collisions, record_scenario
-from harness.cli import EXIT_INVALID, EXIT_OK, main
+from harness.cli import EXIT_INVALID, EXIT_OK
+
+from cli_support import run_cli
 
 pytestmark = pytest.mark.usefixtures("outside_ci", "in_tmp_path")
 
@@ -32,18 +33,6 @@ returns = "B:{input}"
 """
 
 _DROP = object()
-
-
-@pytest.fixture
-def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run from the test's own folder, so that nothing a command writes can land elsewhere."""
-    monkeypatch.chdir(tmp_path)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def write_file(write_scenario: Callable[..., Path], name: str, content: str | bytes, suffix: str) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -10,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, main
+from harness.cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK
+
+from cli_support import run_cli
 
 PARALLEL_BASIC = """
 input = "x"
@@ -38,12 +39,6 @@ hang = true
 def outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests record baselines; ``record`` refuses under CI, which a CI run of this suite sets."""
     monkeypatch.delenv("CI", raising=False)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_run_prints_the_output_text_of_a_reference_case(write_scenario) -> None:

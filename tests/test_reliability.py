@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import io
 import json
 import os
 from collections.abc import Callable
@@ -21,8 +20,10 @@ import pytest
 import harness.check
 from harness.baselines import baseline_path
 from harness.check import record_scenario
-from harness.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, main
+from harness.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from harness.pipeline import PipelineExecutor, StructuredValue
+
+from cli_support import run_cli
 
 pytestmark = pytest.mark.usefixtures("outside_ci", "in_tmp_path")
 
@@ -34,18 +35,6 @@ returns = "A:{{input}}"
 [commands.b]
 returns = "B:{{input}}"
 """
-
-
-@pytest.fixture
-def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run from the test's own folder, so that nothing a command writes can land elsewhere."""
-    monkeypatch.chdir(tmp_path)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 class InterruptedExecutor(PipelineExecutor):
