@@ -50,8 +50,12 @@ def user_project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def test_a_user_suite_uses_the_plugin_without_copying_code(user_project: pytest.Pytester) -> None:
+def test_a_user_suite_uses_the_plugin_without_copying_code(
+    user_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Fixtures, marker, baseline snapshots and the candidate option work from an installed harness alone."""
+    monkeypatch.delenv("CI", raising=False)  # the profile shown is the workstation default, dev
+    monkeypatch.delenv("HARNESS_PROFILE", raising=False)
     created = user_project.runpytest_subprocess("-p", "no:cacheprovider", "--snapshot-update", "-s")
     created.assert_outcomes(passed=3)
     assert (user_project.path / "pinned" / "two-branches.baseline.json").is_file()
