@@ -66,8 +66,8 @@ SCENARIO_ERRORS = [
         id="invalid-toml",
     ),
     pytest.param(
-        ".json", '{"input": "x", "pipeline": "a",}',
-        "", "invalid JSON: Expecting property name enclosed in double quotes (at line 1, column 32)",
+        ".json", '{"input": "x" "pipeline": "a"}',
+        "", "invalid JSON: Expecting ',' delimiter (at line 1, column 15)",
         id="invalid-json",
     ),
     pytest.param(

@@ -73,9 +73,9 @@ def worker_count(limit: float, item_count: int) -> int:
     if item_count <= 0:
         return 0
     bounded = min(limit, item_count)
-    if bounded == 0 or (isinstance(bounded, float) and math.isnan(bounded)):
-        bounded = 1
-    return max(1, min(int(bounded), item_count))
+    if math.isnan(bounded) or bounded < 1:
+        return 1
+    return int(bounded)
 
 
 class _PaceGate:

@@ -143,7 +143,7 @@ class ParallelStageRunner:
         except Exception as exc:
             marker = build_marker(index, exc, branch_input)
             errors.append(marker)
-            return BranchResult(value=marker_value(marker), raised=True)
+            return BranchResult(value=marker_value(marker))
 
     @staticmethod
     def _aggregate(

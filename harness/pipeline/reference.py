@@ -289,7 +289,7 @@ class ReferenceExecutor:
                 except Exception as exc:
                     marker = build_marker(index, exc, branch_input)
                     errors.append(marker)
-                    return BranchResult(value=marker_value(marker), raised=True)
+                    return BranchResult(value=marker_value(marker))
 
             branches = await run_with_concurrency(
                 commands, self._parallel_cap, branch, ordered=True, pace_ms=self._delay_ms

@@ -204,7 +204,6 @@ class BranchResult:
     value: StructuredValue | None
     labels: SecurityDescriptor | None = None
     retry_signal: object = None
-    raised: bool = False
 
 
 EventType: TypeAlias = Literal[

@@ -121,6 +121,8 @@ def test_default_parallel_limit_reads_the_environment_each_time(monkeypatch: pyt
         (0, 5, 1),
         (-3, 5, 1),
         (math.nan, 5, 1),
+        (-math.inf, 5, 1),
+        (math.inf, 5, 5),
         (4, 0, 0),
         (0, 0, 0),
     ],

@@ -138,7 +138,7 @@ def test_a_group_rerun_after_its_input_stage_was_skipped_reads_that_stage_last_t
 
         return Command(name, run)
 
-    stages = [
+    stages: list[Command | list[Command]] = [
         Command("first", lambda value: "a"),
         Command("second", structured),
         [Command("look", look)],

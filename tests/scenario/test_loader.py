@@ -43,8 +43,8 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
     ),
     "invalid-json": (
         "x.json",
-        '{"input": "x",}',
-        "x.json: invalid JSON: Expecting property name enclosed in double quotes (at line 1, column 15)",
+        '{"input": "x" "y"}',
+        "x.json: invalid JSON: Expecting ',' delimiter (at line 1, column 15)",
     ),
     "json-top-level-array": (
         "x.json",
