@@ -120,6 +120,16 @@ def descriptor_from_spec(spec: DescriptorSpec | None) -> SecurityDescriptor | No
     )
 
 
+def _placeholders(input_text: str, context: StageContext) -> dict[str, str]:
+    """What ``{input}``, ``{try}``, ``{hint}`` and ``{stage}`` stand for in a call or an effect."""
+    return {
+        "input": input_text,
+        "try": str(context.try_),
+        "hint": js_string(context.hint),
+        "stage": str(context.stage),
+    }
+
+
 def _substitute(template: JSONValue, values: Mapping[str, str]) -> JSONValue:
     """Fill ``{input}``, ``{try}``, ``{hint}``, ``{stage}`` in every string of a TOML value."""
     if isinstance(template, str):
@@ -166,12 +176,7 @@ class ScenarioCommand:
             await asyncio.sleep(spec.duration_ms / 1000)
         if spec.hang:
             await asyncio.get_running_loop().create_future()
-        values = {
-            "input": input_text,
-            "try": str(context.try_),
-            "hint": js_string(context.hint),
-            "stage": str(context.stage),
-        }
+        values = _placeholders(input_text, context)
         if spec.retry and (spec.retry_until is None or call_number < spec.retry_until):
             signal: dict[str, object] = {"value": "retry"}
             if spec.has_hint:
@@ -234,18 +239,12 @@ class ScenarioEffect:
 
     def __call__(self, value: StructuredValue) -> None:
         context = stage_context()
-        error = None if self._failure is None else _substitute(self._failure, {
-            "input": value.text,
-            "try": str(context.try_),
-            "hint": js_string(context.hint),
-            "stage": str(context.stage),
-        })
+        error = None if self._failure is None else str(_substitute(self._failure, _placeholders(value.text, context)))
         self._recorder.effects.append(EffectRecord(
-            context.stage, context.parallel_index, self._command, self.name, value.text, virtual_now_ms(),
-            str(error) if error is not None else None,
+            context.stage, context.parallel_index, self._command, self.name, value.text, virtual_now_ms(), error
         ))
         if error is not None:
-            raise RuntimeError(str(error))
+            raise RuntimeError(error)
 
 
 @final
