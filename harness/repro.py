@@ -21,11 +21,12 @@ from typing import Final, final
 
 from harness.baselines import write_atomic
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
-from harness.compare import Difference, diff_observations, format_differences
+from harness.compare import Difference, diff_observations
 from harness.observation import Observation, observe
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.scenario.writer import scenario_text
+from harness.testing import describe_disagreement
 from harness.timeline import render_divergence
 
 __all__ = ["REPRO_DIR_ENV", "ReproOutcome", "recording_failures", "repro_dir", "replay", "write_repro"]
@@ -74,15 +75,12 @@ class ReproOutcome:
 
     def report(self) -> str:
         """What a maintainer reads: the verdict, the differences by path, both timelines."""
+        disagreement = describe_disagreement(self.reference, self.candidate, limit=40)
+        if disagreement is not None:
+            return disagreement
         names = (self.reference["implementation"], self.candidate["implementation"])
-        if self.agree:
-            head = f"{names[1]} agrees with {names[0]} on {self.reference['scenario']}"
-            return "\n".join([head, render_divergence(self.reference["timeline"], self.candidate["timeline"], labels=names)])
-        return "\n".join([
-            f"{names[1]} differs from {names[0]} on {self.reference['scenario']}:",
-            format_differences(self.differences, limit=40, indent="  "),
-            render_divergence(self.reference["timeline"], self.candidate["timeline"], labels=names),
-        ])
+        head = f"{names[1]} agrees with {names[0]} on {self.reference['scenario']}"
+        return "\n".join([head, render_divergence(self.reference["timeline"], self.candidate["timeline"], labels=names)])
 
 
 def replay(path: Path | str, candidate: Implementation) -> ReproOutcome:
