@@ -26,7 +26,7 @@ from typing import Final, Literal, final
 from harness.baselines import baseline_path, load_baseline, serialize_baseline, write_atomic
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
 from harness.compare import Difference, diff_observations, format_differences
-from harness.errors import InvalidInputError
+from harness.errors import CandidateError, InvalidInputError
 from harness.observation import DeadlineExceeded, Observation, canonical_json, observe
 from harness.scenario.loader import load_scenario
 from harness.timeline import render_divergence

@@ -29,8 +29,9 @@ HEAD = 'input = "x"\npipeline = "a"\n'
 """A valid start: cases append a `[commands.a]` table or change one key."""
 
 COMMAND_KEYS = (
-    "duration_ms, effects, from, hang, hint, join, labels, raises, result_descriptor, result_labels, "
-    "retry, retry_until, returns, returns_each, transform, value_descriptor, value_labels"
+    "duration_ms, effects, from, hang, hint, interrupts, join, labels, mutates_input, raises, "
+    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, set_env, transform, "
+    "value_descriptor, value_labels"
 )
 NAME_RULE = "use letters, digits, `_` and `-`, starting with a letter or `_`"
 
@@ -67,8 +68,8 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         "x.toml",
         'inptu = "x"\n',
         "x.toml: inptu: unknown key, did you mean `input`? (expected one of: commands, deadline_ms, "
-        "delay_ms, description, effects, env, input, input_descriptor, input_labels, parallel_cap, "
-        "pipeline, source, stages)",
+        "delay_ms, description, effects, env, input, input_descriptor, input_labels, input_replayable, "
+        "parallel_cap, pipeline, runs, source, stages)",
     ),
     "unknown-key-command": (
         "x.toml",
