@@ -116,8 +116,8 @@ class Recorder:
         return f"Recorder(calls={len(self.calls)}, effects={len(self.effects)})"
 
     def running(self) -> list[CallRecord]:
-        """The calls that started and have not ended."""
-        return [call for call in self.calls if call.end_ms is None]
+        """The calls that started and have not ended, or ended only because they were cancelled."""
+        return [call for call in self.calls if call.end_ms is None or call.result == "cancelled"]
 
 
 def _current_context(calls: int) -> StageContext:
