@@ -85,6 +85,27 @@ SCENARIO_ERRORS = [
         "", 'the top level must be a table (a JSON object), got ["a"]',
         id="json-not-an-object",
     ),
+    # The keys of the input kinds, runs and the commands' side effects.
+    pytest.param(
+        ".toml", 'input = "x"\nruns = -1\npipeline = "a"\n[commands.a]\n',
+        "runs", "expected a positive integer, got -1",
+        id="runs-negative",
+    ),
+    pytest.param(
+        ".toml", 'input = "x"\npipeline = "a"\n[commands.a]\nset_env = ["A=1"]\n',
+        "commands.a.set_env", 'expected a table, got ["A=1"]',
+        id="set-env-a-list",
+    ),
+    pytest.param(
+        ".toml", 'input = "x"\npipeline = "a"\n[commands.a]\ninterrupts = "Exception"\n',
+        "commands.a.interrupts", 'expected "KeyboardInterrupt" or "SystemExit", got "Exception"',
+        id="interrupts-not-a-base-exception",
+    ),
+    pytest.param(
+        ".json", '{"source": "a", "input_replayable": false, "pipeline": "a", "commands": {"a": {}}}',
+        "input_replayable", "`false` describes a literal `input`; a `source` always replays",
+        id="fixed-literal-with-source",
+    ),
     # Unknown keys: typos are errors, never ignored.
     pytest.param(
         ".toml", 'input = "x"\npipline = "a"\n[commands.a]\n',

@@ -370,6 +370,52 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         HEAD + '[commands.a]\nhang = true\nraises = "boom"\n',
         "x.toml: commands.a: `hang` and `raises` cannot be combined",
     ),
+    # The keys of the input kinds, runs and the commands' side effects.
+    "input-replayable-not-a-boolean": (
+        "x.toml",
+        'input = "x"\ninput_replayable = "no"\npipeline = "a"\n[commands.a]\n',
+        'x.toml: input_replayable: expected true or false, got "no"',
+    ),
+    "input-replayable-false-with-source": (
+        "x.toml",
+        'source = "a"\ninput_replayable = false\npipeline = "a"\n[commands.a]\n',
+        "x.toml: input_replayable: `false` describes a literal `input`; a `source` always replays",
+    ),
+    "runs-zero": (
+        "x.toml",
+        HEAD + "runs = 0\n[commands.a]\n",
+        "x.toml: runs: expected a positive integer, got 0",
+    ),
+    "set-env-not-a-table": (
+        "x.toml",
+        HEAD + '[commands.a]\nset_env = "PIPELINE_PARALLEL_LIMIT=2"\n',
+        'x.toml: commands.a.set_env: expected a table, got "PIPELINE_PARALLEL_LIMIT=2"',
+    ),
+    "set-env-value-not-a-string": (
+        "x.toml",
+        HEAD + "[commands.a]\nset_env = { PIPELINE_PARALLEL_LIMIT = 2 }\n",
+        "x.toml: commands.a.set_env.PIPELINE_PARALLEL_LIMIT: expected a string, got 2",
+    ),
+    "mutates-input-not-a-boolean": (
+        "x.toml",
+        HEAD + "[commands.a]\nmutates_input = 1\n",
+        "x.toml: commands.a.mutates_input: expected true or false, got 1",
+    ),
+    "interrupts-unknown-exception": (
+        "x.toml",
+        HEAD + '[commands.a]\ninterrupts = "ValueError"\n',
+        'x.toml: commands.a.interrupts: expected "KeyboardInterrupt" or "SystemExit", got "ValueError"',
+    ),
+    "interrupts-and-returns": (
+        "x.toml",
+        HEAD + '[commands.a]\ninterrupts = "SystemExit"\nreturns = "x"\n',
+        "x.toml: commands.a: `returns` and `interrupts` cannot be combined (a command answers in one way)",
+    ),
+    "interrupts-and-retry": (
+        "x.toml",
+        HEAD + '[commands.a]\ninterrupts = "SystemExit"\nretry = true\n',
+        "x.toml: commands.a: `interrupts` and `retry` cannot be combined",
+    ),
     "result-labels-and-descriptor": (
         "x.toml",
         HEAD + '[commands.a]\nresult_labels = ["pii"]\nresult_descriptor = {}\n',
