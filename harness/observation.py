@@ -163,12 +163,15 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
                 for _ in range(scenario.runs):
                     run_started = loop.time()
                     outcome, output, error = await _execute_once(executor, built)
+                    stages = _stage_documents(executor.events, parallel_stages)
+                    if outcome == "interrupted" and stages and stages[-1]["outcome"] == "retry":
+                        stages[-1]["outcome"] = "interrupted"  # the stage the interrupt escaped from
                     runs.append({
                         "outcome": outcome,
                         "output": _value_document(output) if output is not None else None,
                         "error": error,
                         "elapsed_ms": round((loop.time() - run_started) * 1000),
-                        "stages": _stage_documents(executor.events, parallel_stages),
+                        "stages": stages,
                         "latest_errors": _plain(list(executor.latest_errors)),
                         "events": [_event_document(event) for event in executor.events],
                     })
