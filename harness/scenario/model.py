@@ -161,7 +161,7 @@ class CommandSpec:
     def __post_init__(self) -> None:
         if self.hint is not None:
             object.__setattr__(self, "has_hint", True)
-        object.__setattr__(self, "set_env", MappingProxyType(dict(self.set_env)))
+        object.__setattr__(self, "set_env", dict(self.set_env))  # plain, so the spec still deep-copies
         if not all(isinstance(k, str) and k and "=" not in k and isinstance(v, str) for k, v in self.set_env.items()):
             raise ValueError("CommandSpec.set_env must map variable names to strings")
         if self.interrupts is not None and self.interrupts not in INTERRUPTIONS:
