@@ -96,6 +96,7 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     if leftovers:
         loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
     loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.run_until_complete(loop.shutdown_default_executor())
     loop.close()
 
 
