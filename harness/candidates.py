@@ -1,7 +1,8 @@
 """Executor implementations by name: ``reference``, ``extracted``, or any ``MODULE:ATTR``.
 
 A candidate is an executor class with :class:`~harness.pipeline.PipelineExecutor`'s
-constructor (``stages, *, parallel_cap, delay_ms, source``), an async
+constructor (``stages, *, parallel_cap, delay_ms, source``, and optionally
+``input_replayable``, passed only for a scenario with a fixed literal input), an async
 ``execute`` returning a structured value, and ``events`` and ``latest_errors``.
 Naming one as ``MODULE:ATTR`` lets a new refactor phase be gated without
 editing the harness.

@@ -2,7 +2,10 @@
 
 :func:`check_scenario` runs one scenario on the reference and on a candidate,
 compares the two observations with each other and the reference with the
-pinned baseline, and says ``match`` only when all three agree. With
+pinned baseline, and says ``match`` only when all three agree. A run that
+does not finish by its deadline is compared too: the candidate runs even when
+the reference did not finish; both unfinished with the same message is a
+match, and one finished while the other did not is a mismatch that says so. With
 ``repeat`` each implementation runs several times and any difference between
 repeats is a failure of its own. :func:`record_scenario` writes the reference
 observation as the scenario's baseline. A bad scenario or baseline file is a
@@ -21,14 +24,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final, Literal, final
+from typing import Final, Literal, cast, final
 
 from harness.baselines import baseline_path, load_baseline, serialize_baseline, write_atomic
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
 from harness.compare import Difference, diff_observations, format_differences
-from harness.errors import InvalidInputError
+from harness.errors import CandidateError, InvalidInputError
 from harness.observation import DeadlineExceeded, Observation, canonical_json, observe
 from harness.scenario.loader import load_scenario
+from harness.scenario.model import Scenario
 from harness.timeline import render_divergence
 
 __all__ = [
@@ -121,11 +125,16 @@ def check_scenario(
     except InvalidInputError as exc:
         return ScenarioResult(shown, Path(path).stem, "invalid", str(exc))
     try:
-        reference_runs = [observe(scenario, REFERENCE) for _ in range(repeat)]
-        candidate_runs = [observe(scenario, candidate) for _ in range(repeat)]
-    except DeadlineExceeded as exc:
-        return ScenarioResult(shown, scenario.name, "unfinished", str(exc))
-    reference, observed = reference_runs[0], candidate_runs[0]
+        reference_runs = [_observe_or_unfinished(scenario, REFERENCE) for _ in range(repeat)]
+        candidate_runs = [_observe_or_unfinished(scenario, candidate) for _ in range(repeat)]
+    except CandidateError as exc:
+        return ScenarioResult(shown, scenario.name, "invalid", str(exc))
+    unfinished = _unfinished_result(shown, scenario.name, candidate.name, reference_runs[0], candidate_runs[0])
+    if unfinished is not None:
+        return unfinished
+    reference, observed = cast("Observation", reference_runs[0]), cast("Observation", candidate_runs[0])
+    reference_runs = [run for run in reference_runs if not isinstance(run, DeadlineExceeded)]
+    candidate_runs = [run for run in candidate_runs if not isinstance(run, DeadlineExceeded)]
     for label, runs in (("reference", reference_runs), (candidate.name, candidate_runs)):
         unstable = _repeat_difference(runs)
         if unstable is not None:
@@ -154,6 +163,40 @@ def check_scenario(
     return ScenarioResult(
         shown, scenario.name, status, None, candidate_differences, baseline_differences, reference, observed
     )
+
+
+def _observe_or_unfinished(scenario: Scenario, implementation: Implementation) -> Observation | DeadlineExceeded:
+    try:
+        return observe(scenario, implementation)
+    except DeadlineExceeded as exc:
+        return exc
+
+
+def _unfinished_result(
+    shown: str,
+    name: str,
+    candidate_name: str,
+    reference: Observation | DeadlineExceeded,
+    candidate: Observation | DeadlineExceeded,
+) -> ScenarioResult | None:
+    """The result when either run did not finish, or ``None`` when both finished."""
+    if isinstance(reference, DeadlineExceeded) and isinstance(candidate, DeadlineExceeded):
+        if str(reference) == str(candidate):
+            return ScenarioResult(shown, name, "match", f"neither finished: {reference}")
+        return ScenarioResult(
+            shown, name, "mismatch", f"neither finished, differently:\nreference: {reference}\n{candidate_name}: {candidate}"
+        )
+    if isinstance(reference, DeadlineExceeded):
+        return ScenarioResult(
+            shown, name, "mismatch", f"reference did not finish but {candidate_name} did: {reference}",
+            candidate=cast("Observation", candidate),
+        )
+    if isinstance(candidate, DeadlineExceeded):
+        return ScenarioResult(
+            shown, name, "mismatch", f"{candidate_name} did not finish but the reference did: {candidate}",
+            reference=reference,
+        )
+    return None
 
 
 def describe_result(result: ScenarioResult, *, candidate_name: str) -> str:

@@ -7,6 +7,14 @@ entry per stage execution (retries included), the latest error markers, the
 effects, the lifecycle events and the timeline of every command call. The
 same scenario always gives the same bytes from :func:`canonical_json`.
 
+A failed stage's error also names mlld's ``command`` (``unknown`` for a
+group) and ``stage_index``, mlld's internal index of the failing stage (entry
+j is j with a function source, j - 1 with a literal input; the harness's own
+stage numbers stay input = 0, entries 1..n). With ``runs = N`` one executor
+instance runs N times: the document describes run 1 as usual and lists runs
+2..N under ``later_runs``; effects and the timeline cover every run. A
+command's ``interrupts`` ends the run with outcome ``interrupted``.
+
 looptime serves both the CLI and the tests: it is an event-loop class, so the
 harness creates its own loop with it rather than relying on its pytest plugin.
 """
@@ -24,10 +32,17 @@ from typing import Any, Final, TypeVar
 import looptime
 
 from harness.candidates import Implementation
-from harness.errors import HarnessError
-from harness.pipeline import MISSING, PipelineError, PipelineEvent, SecurityDescriptor, StructuredValue
+from harness.errors import CandidateError, HarnessError
+from harness.pipeline import (
+    MISSING,
+    PipelineError,
+    PipelineEvent,
+    PipelineStageError,
+    SecurityDescriptor,
+    StructuredValue,
+)
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
-from harness.scenario.commands import Recorder, build_pipeline
+from harness.scenario.commands import SCENARIO_INTERRUPTS, BuiltPipeline, Recorder, build_pipeline
 from harness.scenario.model import Scenario
 
 __all__ = [
@@ -53,9 +68,36 @@ class DeadlineExceeded(HarnessError):
 
 
 def run_on_virtual_clock(main: Callable[[], Awaitable[T]]) -> T:
-    """Run ``main()`` to completion on a fresh event loop whose clock is virtual and starts at 0."""
-    with asyncio.Runner(loop_factory=looptime.new_event_loop) as runner:
-        return runner.run(_as_coroutine(main))
+    """Run ``main()`` to completion on a fresh event loop whose clock is virtual and starts at 0.
+
+    asyncio lets a ``KeyboardInterrupt`` or ``SystemExit`` escape the loop at
+    once from the task that raised it. One that a scenario command raised is
+    part of the run: the loop is resumed so the executor can unwind (cancel
+    and await the other branches) and ``main`` can record the outcome. Any
+    other, a real Ctrl-C, propagates. Tasks left over are cancelled and awaited.
+    """
+    loop = looptime.new_event_loop()
+    try:
+        task = loop.create_task(_as_coroutine(main))
+        while True:
+            try:
+                return loop.run_until_complete(task)
+            except SCENARIO_INTERRUPTS:
+                if task.done():
+                    raise
+    finally:
+        _close(loop)
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    leftovers = asyncio.all_tasks(loop)
+    for leftover in leftovers:
+        leftover.cancel()
+    if leftovers:
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
 
 
 async def _as_coroutine(main: Callable[[], Awaitable[T]]) -> T:
@@ -63,9 +105,15 @@ async def _as_coroutine(main: Callable[[], Awaitable[T]]) -> T:
 
 
 @contextmanager
-def _scenario_environment(env: Mapping[str, str]) -> Iterator[None]:
-    """Apply the scenario's environment; the parallel limit is the scenario's alone, never inherited."""
+def _scenario_environment(scenario: Scenario) -> Iterator[None]:
+    """Apply the scenario's environment; the parallel limit is the scenario's alone, never inherited.
+
+    What the commands' ``set_env`` changes while the scenario runs is restored too.
+    """
+    env = scenario.env
     keys = set(env) | {PARALLEL_LIMIT_ENV}
+    for command in scenario.commands.values():
+        keys.update(command.set_env)
     saved = {key: os.environ.get(key) for key in keys}
     os.environ.pop(PARALLEL_LIMIT_ENV, None)
     os.environ.update(env)
@@ -94,46 +142,92 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
     recorder = Recorder()
     built = build_pipeline(scenario, recorder)
     started = loop.time()
-    with _scenario_environment(scenario.env):
-        executor = implementation.executor_class(
-            built.stages, parallel_cap=scenario.parallel_cap, delay_ms=scenario.delay_ms, source=built.source
-        )
-        output: StructuredValue | None = None
-        error: dict[str, str] | None = None
+    parallel_stages = {index for index, stage in enumerate(scenario.stages, start=1) if not isinstance(stage, str)}
+    runs: list[Observation] = []
+    with _scenario_environment(scenario):
+        # Only a fixed literal needs the keyword, so candidates without it run everything else.
+        fixed = {} if scenario.input_replayable else {"input_replayable": False}
+        try:
+            executor = implementation.executor_class(
+                built.stages, parallel_cap=scenario.parallel_cap, delay_ms=scenario.delay_ms, source=built.source,
+                **fixed,
+            )
+        except TypeError as exc:
+            if not fixed:
+                raise
+            raise CandidateError(
+                f"{implementation.name}: cannot run {scenario.path or scenario.name}, which needs "
+                f"input_replayable=False: {exc}"
+            ) from None
         try:
             async with asyncio.timeout_at(started + scenario.deadline_ms / 1000) as deadline:
-                value = await built.make_input()
-                output = await executor.execute(value)
+                for _ in range(scenario.runs):
+                    run_started = loop.time()
+                    outcome, output, error = await _execute_once(executor, built)
+                    stages = _stage_documents(executor.events, parallel_stages)
+                    if outcome == "interrupted" and stages and stages[-1]["outcome"] == "retry":
+                        stages[-1]["outcome"] = "interrupted"  # the stage the interrupt escaped from
+                    runs.append({
+                        "outcome": outcome,
+                        "output": _value_document(output) if output is not None else None,
+                        "error": error,
+                        "elapsed_ms": round((loop.time() - run_started) * 1000),
+                        "stages": stages,
+                        "latest_errors": _plain(list(executor.latest_errors)),
+                        "events": [_event_document(event) for event in executor.events],
+                    })
+                    if outcome == "interrupted":
+                        break
         except TimeoutError:
             if not deadline.expired():
                 raise
             raise DeadlineExceeded(_deadline_message(scenario, recorder, loop.time() - started)) from None
-        except PipelineError as exc:
-            error = {"type": type(exc).__name__, "message": str(exc)}
-        except Exception as exc:  # a candidate's own bug is an outcome to compare, not a harness crash
-            error = {"type": type(exc).__name__, "message": f"unexpected {type(exc).__name__}: {exc}"}
-    parallel_stages = {index for index, stage in enumerate(scenario.stages, start=1) if not isinstance(stage, str)}
-    return {
+    first = runs[0]
+    document: Observation = {
         "scenario": scenario.name,
         "implementation": implementation.name,
-        "outcome": "ok" if error is None else "error",
-        "output": _value_document(output) if output is not None else None,
-        "error": error,
-        "elapsed_ms": round((loop.time() - started) * 1000),
-        "stages": _stage_documents(executor.events, parallel_stages),
-        "latest_errors": _plain(list(executor.latest_errors)),
+        "outcome": first["outcome"],
+        "output": first["output"],
+        "error": first["error"],
+        "elapsed_ms": first["elapsed_ms"],
+        "stages": first["stages"],
+        "latest_errors": first["latest_errors"],
         "effects": [
             {"stage": e.stage, "branch": e.branch, "command": e.command, "effect": e.effect,
              "text": e.text, "at_ms": e.at_ms, "error": e.error}
             for e in recorder.effects
         ],
-        "events": [_event_document(event) for event in executor.events],
+        "events": first["events"],
         "timeline": [
             {"stage": c.stage, "branch": c.branch, "command": c.command,
              "start_ms": c.start_ms, "end_ms": c.end_ms, "result": c.result}
             for c in recorder.calls
         ],
     }
+    if scenario.runs > 1:
+        document["later_runs"] = runs[1:]
+    return document
+
+
+async def _execute_once(
+    executor: Any, built: BuiltPipeline
+) -> tuple[str, StructuredValue | None, dict[str, Any] | None]:
+    """One run: its outcome, its output, and its error as the observation shows it."""
+    try:
+        value = await built.make_input()
+        return "ok", await executor.execute(value), None
+    except PipelineStageError as exc:
+        stage_error: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
+        stage_error["command"] = getattr(exc, "command", None)
+        stage_error["stage_index"] = getattr(exc, "stage_index", None)
+        return "error", None, stage_error
+    except PipelineError as exc:
+        return "error", None, {"type": type(exc).__name__, "message": str(exc)}
+    except SCENARIO_INTERRUPTS as exc:
+        shown = type(exc).__mro__[1].__name__  # KeyboardInterrupt, not the scenario's subclass
+        return "interrupted", None, {"type": shown, "message": str(exc)}
+    except Exception as exc:  # a candidate's own bug is an outcome to compare, not a harness crash
+        return "error", None, {"type": type(exc).__name__, "message": f"unexpected {type(exc).__name__}: {exc}"}
 
 
 def _deadline_message(scenario: Scenario, recorder: Recorder, elapsed_s: float) -> str:

@@ -85,25 +85,48 @@ SCENARIO_ERRORS = [
         "", 'the top level must be a table (a JSON object), got ["a"]',
         id="json-not-an-object",
     ),
+    # The keys of the input kinds, runs and the commands' side effects.
+    pytest.param(
+        ".toml", 'input = "x"\nruns = -1\npipeline = "a"\n[commands.a]\n',
+        "runs", "expected a positive integer, got -1",
+        id="runs-negative",
+    ),
+    pytest.param(
+        ".toml", 'input = "x"\npipeline = "a"\n[commands.a]\nset_env = ["A=1"]\n',
+        "commands.a.set_env", 'expected a table, got ["A=1"]',
+        id="set-env-a-list",
+    ),
+    pytest.param(
+        ".toml", 'input = "x"\npipeline = "a"\n[commands.a]\ninterrupts = "Exception"\n',
+        "commands.a.interrupts", 'expected "KeyboardInterrupt" or "SystemExit", got "Exception"',
+        id="interrupts-not-a-base-exception",
+    ),
+    pytest.param(
+        ".json", '{"source": "a", "input_replayable": false, "pipeline": "a", "commands": {"a": {}}}',
+        "input_replayable", "`false` describes a literal `input`; a `source` always replays",
+        id="fixed-literal-with-source",
+    ),
     # Unknown keys: typos are errors, never ignored.
     pytest.param(
         ".toml", 'input = "x"\npipline = "a"\n[commands.a]\n',
         "pipline", "unknown key, did you mean `pipeline`? (expected one of: commands, deadline_ms, delay_ms, "
-        "description, effects, env, input, input_descriptor, input_labels, parallel_cap, pipeline, source, stages)",
+        "description, effects, env, input, input_descriptor, input_labels, input_replayable, parallel_cap, pipeline, "
+        "runs, source, stages)",
         id="typo-top-level",
     ),
     pytest.param(
         ".toml", 'input = "x"\npipeline = "a"\n[commands.a]\nduraton_ms = 5\n',
         "commands.a.duraton_ms", "unknown key, did you mean `duration_ms`? (expected one of: duration_ms, "
-        "effects, from, hang, hint, join, labels, raises, result_descriptor, result_labels, retry, retry_until, "
-        "returns, returns_each, transform, value_descriptor, value_labels)",
+        "effects, from, hang, hint, interrupts, join, labels, mutates_input, raises, result_descriptor, "
+        "result_labels, retry, retry_until, returns, returns_each, set_env, transform, value_descriptor, "
+        "value_labels)",
         id="typo-command-key",
     ),
     pytest.param(
         ".json", '{"input": "x", "pipeline": "a", "commands": {"a": {"retrys": true}}}',
         "commands.a.retrys", "unknown key, did you mean `retry`? (expected one of: duration_ms, effects, from, "
-        "hang, hint, join, labels, raises, result_descriptor, result_labels, retry, retry_until, returns, "
-        "returns_each, transform, value_descriptor, value_labels)",
+        "hang, hint, interrupts, join, labels, mutates_input, raises, result_descriptor, result_labels, retry, "
+        "retry_until, returns, returns_each, set_env, transform, value_descriptor, value_labels)",
         id="typo-in-json",
     ),
     # Wrong types.
@@ -426,8 +449,8 @@ def test_record_writes_the_good_baselines_and_reports_the_invalid_file(write_sce
     bad = write_scenario("typo", GOOD.replace("returns =", "retuns =", 1))
     message = (
         f"{bad}: commands.a.retuns: unknown key, did you mean `returns`? (expected one of: duration_ms, effects, "
-        "from, hang, hint, join, labels, raises, result_descriptor, result_labels, retry, retry_until, returns, "
-        "returns_each, transform, value_descriptor, value_labels)"
+        "from, hang, hint, interrupts, join, labels, mutates_input, raises, result_descriptor, result_labels, "
+        "retry, retry_until, returns, returns_each, set_env, transform, value_descriptor, value_labels)"
     )
     code, out, err = run_cli("record", str(good.parent))
     assert (code, err) == (EXIT_INVALID, f"harness record: {message}\n")

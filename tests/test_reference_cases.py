@@ -53,8 +53,8 @@ EXPECTED_OUTPUT = {
 }
 
 EXPECTED_ERROR = {
-    "ref-runtime-retry-rejection": "Pipeline failed at stage 1: retry not supported in parallel stage",
-    "ref-retry-limit-context": "Pipeline aborted: Stage 3 exceeded retry limit for stage 2 (10 attempts; max 10).",
+    "ref-runtime-retry-rejection": "Pipeline failed at stage 2: retry not supported in parallel stage",
+    "ref-retry-limit-context": "Pipeline aborted: Stage 2 exceeded retry limit for stage 1 (10 attempts; max 10).",
     "ref-retry-source-not-retryable": (
         "Pipeline aborted: Cannot retry stage 0: input is not a function. "
         "Make the source a function to enable retries."

@@ -19,6 +19,7 @@ import pytest
 
 import harness.check
 from harness.baselines import baseline_path
+from harness.candidates import Implementation
 from harness.check import record_scenario
 from harness.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from harness.pipeline import PipelineExecutor, StructuredValue
@@ -161,23 +162,53 @@ duration_ms = 1600
     assert err == f"harness run: {path}: did not finish: deadline_ms 1000 reached at virtual 1000 ms; {running}\n"
 
 
-def test_check_reports_a_scenario_that_never_finishes_as_unfinished_and_runs_the_rest(
+def test_check_runs_the_candidate_when_the_reference_does_not_finish(
     write_scenario, folder_state, tmp_path: Path
 ) -> None:
-    """``check``: UNFINISHED with the deadline message, the other scenario still matches, exit 1, nothing written."""
+    """``check``: both runs stopping at the deadline with the same message is a match; nothing is written."""
     good = write_scenario("good", GOOD.format(input="x"))
     assert record_scenario(good).status == "created"
     stuck = write_scenario("stuck", HANGING_SEQUENTIAL_STAGE.format(deadline="deadline_ms = 500"))
     before = folder_state(tmp_path)
     code, out, err = run_cli("check", str(good.parent))
-    assert (code, err) == (EXIT_FAILED, "")
+    assert (code, err) == (EXIT_OK, "")
     assert out == (
         "MATCH            good\n"
-        "UNFINISHED       stuck\n"
-        f"    {stuck}: did not finish: deadline_ms 500 reached at virtual 500 ms; stage 2 (stuck) running since 10 ms\n"
-        "total: 1 passed, 1 failed\n"
+        "MATCH            stuck\n"
+        f"    neither finished: {stuck}: did not finish: deadline_ms 500 reached at virtual 500 ms; "
+        "stage 2 (stuck) running since 10 ms\n"
+        "total: 2 passed, 0 failed\n"
     )
     assert folder_state(tmp_path) == before
+
+
+class _Finishing(PipelineExecutor):
+    """Finishes at once with the wrapped input, whatever its stages would do."""
+
+    async def execute(self, value: object) -> StructuredValue:
+        return StructuredValue("text", str(value), value)
+
+
+class _Hanging(PipelineExecutor):
+    """Never finishes."""
+
+    async def execute(self, value: object) -> StructuredValue:
+        await asyncio.get_running_loop().create_future()
+        raise AssertionError("unreachable")
+
+
+def test_one_run_finishing_and_the_other_not_is_a_mismatch_that_says_so(write_scenario) -> None:
+    """Issue 11 item 4: the check says which side did not finish, in either direction."""
+    stuck = write_scenario("stuck", HANGING_SEQUENTIAL_STAGE.format(deadline="deadline_ms = 500"))
+    finishing = harness.check.check_scenario(stuck, Implementation("finishing", _Finishing))
+    assert finishing.status == "mismatch"
+    assert finishing.message is not None
+    assert finishing.message.startswith(f"reference did not finish but finishing did: {stuck}: did not finish")
+    good = write_scenario("good", GOOD.format(input="x"))
+    hanging = harness.check.check_scenario(good, Implementation("hanging", _Hanging))
+    assert hanging.status == "mismatch"
+    assert hanging.message is not None
+    assert hanging.message.startswith(f"hanging did not finish but the reference did: {good}: did not finish")
 
 
 def test_record_skips_a_scenario_that_never_finishes(write_scenario) -> None:
@@ -215,7 +246,7 @@ def test_a_stage_that_always_asks_for_a_retry_ends_at_the_retry_limit(write_scen
     assert observation["outcome"] == "error"
     assert observation["error"] == {
         "type": "PipelineAbortedError",
-        "message": "Pipeline aborted: Stage 2 exceeded retry limit for stage 1 (10 attempts; max 10).",
+        "message": "Pipeline aborted: Stage 1 exceeded retry limit for stage 0 (10 attempts; max 10).",
     }
     assert [call["command"] for call in observation["timeline"]] == ["draft", "review"] * 11
     assert observation["timeline"][-1]["end_ms"] == 66

@@ -28,10 +28,12 @@ from harness.pipeline.markers import ErrorContext, Marker
 from harness.pipeline.parallel_stage_runner import ParallelStageRunner
 from harness.pipeline.state_machine import (
     MAX_STAGE_EXECUTIONS,
+    SELF_RETRY_CONTEXT_ID,
     SOURCE_NOT_RETRYABLE,
     Abort,
     Complete,
     ExecuteStage,
+    PassThrough,
     PipelineStateMachine,
     is_retry_signal,
     read_retry,
@@ -72,8 +74,12 @@ class PipelineExecutor:
     """Runs a pipeline of commands and parallel groups over an input value.
 
     ``stages`` are the entries 1..n (the input is stage 0); ``parallel_cap``
-    and ``delay_ms`` apply to every parallel group; ``source`` re-produces the
-    input when a retry targets stage 0. One run at a time per instance.
+    and ``delay_ms`` apply to every parallel group. The input is one of three
+    kinds (decision D3): a function ``source`` (mlld's exec invocation with a
+    synthetic ``__source__`` stage, which a retry runs again), a replayable
+    literal (the default, mlld's ``/var @x = "lit" with {...}``) or, with
+    ``input_replayable=False``, a fixed literal (mlld's ``/show "lit" with
+    {...}``). One run at a time per instance.
 
     The :class:`ParallelRuntime` members (``parallel_cap``, ``delay_ms``,
     ``cache``, ``error_context``, ``branch_context``, ``execute_command``,
@@ -87,6 +93,8 @@ class PipelineExecutor:
         "_entries",
         "_errors",
         "_events",
+        "_first_entry",
+        "_input_replayable",
         "_machine",
         "_parallel_cap",
         "_runner",
@@ -101,15 +109,22 @@ class PipelineExecutor:
         parallel_cap: int | None = None,
         delay_ms: int | None = None,
         source: SourceFunction | None = None,
+        input_replayable: bool = True,
     ) -> None:
+        if source is not None and not input_replayable:
+            raise ValueError("input_replayable=False describes a literal input; a function source always replays")
         self._entries = normalize_entries(stages)
         self._parallel_cap = parallel_cap
         self._delay_ms = delay_ms
         self._source = source
+        self._input_replayable = input_replayable
+        # mlld's internal index of entry 1: 1 after a synthetic source, else 0
+        # (exec-invocation.ts prepends `__source__` only for a function source).
+        self._first_entry = 1 if source is not None else 0
         self._cache = StageOutputCache()
         self._errors = ErrorContext()
         self._events: list[PipelineEvent] = []
-        self._machine = PipelineStateMachine(len(self._entries) + 1, source_retryable=source is not None)
+        self._machine = self._new_machine()
         self._source_runs = 0
         self._runner = ParallelStageRunner(self)
 
@@ -139,22 +154,36 @@ class PipelineExecutor:
         self._errors.reset()
         self._events.clear()
         self._source_runs = 0
-        machine = self._machine = PipelineStateMachine(len(self._entries) + 1, source_retryable=self._source is not None)
+        machine = self._machine = self._new_machine()
         self._events.append(PipelineEvent("PIPELINE_START"))
+        if self._source is None:
+            # The harness numbers the input stage 0 for every kind (decision D2).
+            # A literal input is no stage mlld runs and no iteration; it is shown
+            # as stage 0's success so that entry 1 reads it from the cache.
+            self._events.append(PipelineEvent("STAGE_START", stage=0, command="__source__", attempt=1))
+            self._cache.set(0, initial)
+            self._events.append(PipelineEvent("STAGE_SUCCESS", stage=0, duration_ms=0.0, output=initial))
+        shift = 1 - self._first_entry
         step = machine.start(initial.text)
         executions = 0
-        while isinstance(step, ExecuteStage):
+        while isinstance(step, (ExecuteStage, PassThrough)):
+            if isinstance(step, PassThrough):
+                if step.logged:
+                    self._log_pass_through(shift)
+                step = step.then
+                continue
             if step.retry is not None:
                 self._events.append(PipelineEvent(
                     "STAGE_RETRY_REQUEST",
-                    stage=step.retry.requesting,
-                    target=step.retry.target,
+                    stage=step.retry.requesting + shift,
+                    target=step.retry.target + shift,
                     context_id=step.retry.context_id,
                 ))
             executions += 1
-            stage = step.stage
+            internal = step.stage
+            stage = internal + shift
             self._cache.clear_from(stage)
-            context = machine.stage_context(stage)
+            context = machine.stage_context(internal)
             self._events.append(PipelineEvent(
                 "STAGE_START",
                 stage=stage,
@@ -171,7 +200,9 @@ class PipelineExecutor:
                 )
             elif isinstance(result, StageFailure):
                 self._events.append(PipelineEvent("STAGE_FAILURE", stage=stage, error=result.message))
-            step = machine.record(stage, result)
+            step = machine.record(internal, result)
+            # mlld counts every executed stage, its synthetic source included
+            # (executor/execution-loop-runner.ts: `if (iteration > 100)`).
             if executions > MAX_STAGE_EXECUTIONS:
                 raise PipelineIterationLimitError(f"Pipeline exceeded {MAX_STAGE_EXECUTIONS} iterations")
         if isinstance(step, Complete):
@@ -183,28 +214,62 @@ class PipelineExecutor:
             self._events.append(PipelineEvent("PIPELINE_ABORT", reason=step.reason))
             raise PipelineAbortedError(f"Pipeline aborted: {step.reason}")
         self._events.append(PipelineEvent("PIPELINE_ABORT", reason=step.message))
-        entry = self._entries[step.stage - 1] if 0 < step.stage <= len(self._entries) else None
+        # mlld prints the internal index + 1 and names the entry's command, or
+        # `unknown` for a group (executor/execution-loop-runner.ts, handleFinalStep).
         raise PipelineStageError(
-            f"Pipeline failed at stage {step.stage}: {step.message}",
+            f"Pipeline failed at stage {step.stage + 1}: {step.message}",
             stage_index=step.stage,
-            command=entry.name if isinstance(entry, Command) else self._entry_name(0) if step.stage == 0 else "unknown",
+            command=self._failed_command_name(step.stage + shift),
         )
 
-    def _entry_name(self, stage: int) -> str:
+    def _new_machine(self) -> PipelineStateMachine:
+        # A literal input replays unless it is fixed; mlld gives a static input a
+        # source function returning it (unified-processor.ts, "Static input").
+        replayable = self._source is not None or self._input_replayable
+        return PipelineStateMachine(
+            len(self._entries) + self._first_entry,
+            stage0_retryable=replayable,
+            stage0_replay=replayable,
+            synthetic_source=self._source is not None,
+        )
+
+    def _log_pass_through(self, shift: int) -> None:
+        """A fixed literal's entry 1 asked for a retry: the input becomes its output (mlld state-machine.ts)."""
+        self._events.append(PipelineEvent(
+            "STAGE_RETRY_REQUEST", stage=shift, target=shift, context_id=SELF_RETRY_CONTEXT_ID
+        ))
+        initial = self._cache.initial
+        assert initial is not None
+        self._events.append(PipelineEvent("STAGE_SUCCESS", stage=shift, duration_ms=0.0, output=initial))
+
+    def _failed_command_name(self, stage: int) -> str:
+        if not self._runs_stage(stage):
+            return "unknown"
         if stage == 0:
             return "__source__"
-        if stage > len(self._entries):
+        entry = self._entries[stage - 1]
+        return entry.name if isinstance(entry, Command) else "unknown"
+
+    def _runs_stage(self, stage: int) -> bool:
+        """Whether harness stage ``stage`` is one this pipeline runs: an entry, or a function source."""
+        return 1 - self._first_entry <= stage <= len(self._entries)
+
+    def _entry_name(self, stage: int) -> str:
+        if not self._runs_stage(stage):
             return "unknown"
+        if stage == 0:
+            return "__source__"
         entry = self._entries[stage - 1]
         if isinstance(entry, Command):
             return entry.name
         return "[" + " || ".join(command.name for command in entry) + "]"
 
     async def _run_stage(self, stage: int, input_text: str, context: StageContext) -> StageResult:
+        if not self._runs_stage(stage):
+            # A `from` outside the pipeline names mlld's internal index.
+            return StageFailure(f"there is no stage {stage - 1 + self._first_entry}")
         if stage == 0:
             return await self._run_source(context)
-        if stage < 0 or stage > len(self._entries):
-            return StageFailure(f"there is no stage {stage}")
         entry = self._entries[stage - 1]
         if isinstance(entry, Command):
             return await self._run_sequential(stage, entry, input_text, context)
@@ -230,6 +295,11 @@ class PipelineExecutor:
             value = wrap_input(produced)
             self._cache.update_initial(value)
             self._machine.replace_original_input(value.text)
+        # The source's answer may ask for a retry like any stage's: mlld runs
+        # `__source__` through the single-stage runner, which checks every output
+        # (executor/single-stage-runner.ts, `isRetrySignal(output)`).
+        if is_retry_signal(value):
+            return read_retry(value)
         self._cache.set(0, value)
         return StageSuccess(value)
 
@@ -276,7 +346,7 @@ class PipelineExecutor:
         return self._errors
 
     def branch_context(self, stage: int, index: int) -> StageContext:
-        return self._machine.stage_context(stage, parallel_index=index)
+        return self._machine.stage_context(stage - 1 + self._first_entry, parallel_index=index)
 
     async def execute_command(self, command: Command, value: StructuredValue, context: StageContext) -> object:
         return await invoke_command(command, value, context)

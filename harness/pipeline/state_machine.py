@@ -1,9 +1,20 @@
 """Retry signals and the retry state machine that decides which stage runs next.
 
-Stage indexes here are the executor's: the source is stage 0 and the entries
-are stages 1..n, the one numbering every message uses (decision D3). After each
-stage execution the executor feeds the result to :meth:`PipelineStateMachine.record`
-and gets back the next step: run a stage, complete, fail or abort.
+Stage indexes here are mlld's *internal* ones (decision D3): with a function
+source a synthetic source stage is index 0 and entry j is index j; with a
+literal input there is no source stage and entry j is index j - 1. Messages
+print these indexes as mlld does; the executor maps them to its entries. After
+each stage execution the executor feeds the result to
+:meth:`PipelineStateMachine.record` and gets back the next step: run a stage,
+complete, fail or abort.
+
+How a retry that targets index 0 behaves depends on two flags, set per input
+kind as mlld sets them (mlld ``interpreter/eval/pipeline/executor.ts``: the
+machine is built with ``isRetryable`` and ``Boolean(sourceFunction)``):
+``stage0_retryable`` (a later stage may retry index 0) and ``stage0_replay``
+(index 0 asking to retry itself runs again; without replay the request is
+consumed once and the input passes through, mlld ``state-machine.ts``, the
+``stage === 0 && targetStage === 0`` branch of ``handleStageRetry``).
 
 Retries happen inside a *retry context* pairing the requesting stage with the
 stage it retries. A context allows 10 retries and each stage 20 over the whole
@@ -40,7 +51,9 @@ __all__ = [
     "MAX_RETRIES_PER_STAGE",
     "MAX_STAGE_EXECUTIONS",
     "PipelineStateMachine",
+    "PassThrough",
     "RetryRequest",
+    "SELF_RETRY_CONTEXT_ID",
     "SOURCE_NOT_RETRYABLE",
     "Transition",
     "is_retry_signal",
@@ -52,6 +65,8 @@ MAX_STAGE_EXECUTIONS: Final = 100
 MAX_RETRIES_PER_CONTEXT: Final = 10
 MAX_RETRIES_PER_STAGE: Final = 20
 DEFAULT_RETRY_REASON: Final = "Stage requested retry"
+SELF_RETRY_CONTEXT_ID: Final = "stage0-self-retry"
+"""The context id mlld logs when index 0 retries itself; no retry context opens."""
 SOURCE_NOT_RETRYABLE: Final = (
     "Cannot retry stage 0: input is not a function. Make the source a function to enable retries."
 )
@@ -148,7 +163,21 @@ class Abort:
     reason: str
 
 
-Transition: TypeAlias = "ExecuteStage | Complete | Fail | Abort"
+@final
+@dataclass(frozen=True, slots=True)
+class PassThrough:
+    """Index 0's retry request was consumed: the input counts as its output, then ``then`` follows.
+
+    Only a fixed literal input (no replay) gives this; the executor logs the
+    request and index 0's success with the original input before going on.
+    """
+
+    output: str
+    then: ExecuteStage | Complete
+    logged: bool = True
+
+
+Transition: TypeAlias = "ExecuteStage | Complete | Fail | Abort | PassThrough"
 
 
 @dataclass(slots=True)
@@ -173,8 +202,10 @@ class _RetryContext:
 class PipelineStateMachine:
     """Decides the next step after each stage execution; one instance per run.
 
-    ``stage_count`` counts the source, so a pipeline of n entries has n + 1
-    stages. ``source_retryable`` says whether a retry may target stage 0.
+    ``stage_count`` is mlld's internal stage count: the entries, plus one for
+    a synthetic source (``synthetic_source``). ``stage0_retryable`` says whether
+    a later stage may retry index 0, ``stage0_replay`` whether index 0 asking
+    to retry itself runs again (see the module docstring).
     """
 
     __slots__ = (
@@ -184,13 +215,21 @@ class PipelineStateMachine:
         "_history",
         "_last_output",
         "_original_input",
-        "_source_retryable",
+        "_stage0_replay",
+        "_stage0_retry_consumed",
+        "_stage0_retryable",
         "_stage_count",
+        "_synthetic_source",
     )
 
-    def __init__(self, stage_count: int, *, source_retryable: bool) -> None:
+    def __init__(
+        self, stage_count: int, *, stage0_retryable: bool, stage0_replay: bool, synthetic_source: bool = False
+    ) -> None:
         self._stage_count = stage_count
-        self._source_retryable = source_retryable
+        self._stage0_retryable = stage0_retryable
+        self._stage0_replay = stage0_replay
+        self._synthetic_source = synthetic_source
+        self._stage0_retry_consumed = False
         self._context: _RetryContext | None = None
         self._context_serial = 0
         self._global_retries: dict[int, int] = {}
@@ -203,7 +242,7 @@ class PipelineStateMachine:
         return f"PipelineStateMachine(stages={self._stage_count}, context={active!r})"
 
     def start(self, input_text: str) -> Transition:
-        """Begin a run on ``input_text``: run the source, or complete an empty pipeline."""
+        """Begin a run on ``input_text``: run index 0, or complete an empty pipeline."""
         self._original_input = input_text
         if self._stage_count == 0:
             return Complete(input_text)
@@ -224,8 +263,9 @@ class PipelineStateMachine:
 
     def _on_success(self, stage: int, output: StructuredValue) -> Transition:
         self._last_output[stage] = output.text
-        # Only a stage's output ends a run early; the source's text is the input.
-        if output.text == "" and stage > 0:
+        # Any empty output ends the run, a function source's included (mlld
+        # state-machine.ts, handleStageSuccess: `if (output === '')`).
+        if output.text == "":
             return Complete("")
         context = self._context
         if context is not None and stage == context.retrying:
@@ -235,13 +275,18 @@ class PipelineStateMachine:
         if context is not None and stage == context.requesting:
             self._history[context.id] = context.attempts
             self._context = None
+        return self._advance(stage, output.text)
+
+    def _advance(self, stage: int, output_text: str) -> ExecuteStage | Complete:
         if stage + 1 >= self._stage_count:
-            return Complete(output.text)
-        return ExecuteStage(stage + 1, output.text)
+            return Complete(output_text)
+        return ExecuteStage(stage + 1, output_text)
 
     def _on_retry(self, stage: int, retry: StageRetry) -> Transition:
         target = retry.from_stage if retry.from_stage is not None else max(0, stage - 1)
-        if target == 0 and not self._source_retryable:
+        if stage == 0 and target == 0:
+            return self._on_stage0_self_retry()
+        if target == 0 and not self._stage0_retryable:
             return Abort(SOURCE_NOT_RETRYABLE)
         context = self._context
         if context is not None and context.requesting == stage and context.retrying == target:
@@ -268,8 +313,36 @@ class PipelineStateMachine:
         input_text = self._original_input if target == 0 else self._last_output.get(target - 1, self._original_input)
         return ExecuteStage(target, input_text, RetryRequest(stage, target, context.id))
 
+    def _on_stage0_self_retry(self) -> Transition:
+        """Index 0 asks to retry itself (mlld state-machine.ts, ``stage === 0 && targetStage === 0``).
+
+        With replay it runs again on the original input, counted globally but
+        in no retry context, so its ``try`` goes 1, 2, 3, ... and the 21st
+        request aborts. Without replay the first request is consumed: the
+        original input becomes index 0's output and the run goes on; later
+        requests go on the same way without being logged. mlld counts nothing
+        for the consumed request, but marks index 0 exhausted.
+        """
+        if not self._stage0_replay:
+            logged = not self._stage0_retry_consumed
+            self._stage0_retry_consumed = True
+            if logged:
+                self._last_output[0] = self._original_input
+            return PassThrough(self._original_input, self._advance(0, self._original_input), logged)
+        retries = self._global_retries.get(0, 0)
+        if retries >= MAX_RETRIES_PER_STAGE:
+            return Abort(f"Stage 0 exceeded global retry limit ({MAX_RETRIES_PER_STAGE} attempts).")
+        self._global_retries[0] = retries + 1
+        return ExecuteStage(0, self._original_input, RetryRequest(0, 0, SELF_RETRY_CONTEXT_ID))
+
     def stage_context(self, stage: int, *, parallel_index: int | None = None) -> StageContext:
-        """Return what the command of ``stage`` sees through ``stage_context()`` (spec R5.14)."""
+        """Return what the command of internal index ``stage`` sees through ``stage_context()`` (spec R5.14).
+
+        The context's ``stage`` is the 1-based entry number in every input
+        kind, and ``total_stages`` the entry count: mlld hides its synthetic
+        source from both (``context-builder.ts``, ``userVisibleStage``). The
+        source itself is given stage 0, the harness's number for the input.
+        """
         context = self._context
         attempt = self._global_retries.get(stage, 0) + 1
         if context is None:
@@ -284,9 +357,10 @@ class PipelineStateMachine:
         tries: tuple[object, ...] = tuple(a.text for a in context.attempts) if context and involved else ()
         if not tries and self._history:
             tries = tuple(tuple(a.text for a in attempts) for attempts in self._history.values())
+        hidden = 1 if self._synthetic_source else 0
         return StageContext(
-            stage=stage,
-            total_stages=max(self._stage_count - 1, 0),
+            stage=stage + 1 - hidden,
+            total_stages=max(self._stage_count - hidden, 0),
             attempt=attempt,
             global_attempt=sum(self._global_retries.values()) + 1,
             try_=try_,

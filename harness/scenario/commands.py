@@ -1,9 +1,12 @@
 """Scenario commands at run time: data from a scenario file turned into executor commands.
 
 A :class:`ScenarioCommand` answers the way its :class:`CommandSpec` says
-(``returns``, ``returns_each``, ``join``, ``raises``, ``retry``, ``hang``),
-after ``duration_ms`` virtual milliseconds, and records each call in a
-:class:`Recorder`: the stage and branch it ran in, its virtual start and end.
+(``returns``, ``returns_each``, ``join``, ``raises``, ``interrupts``,
+``retry``, ``hang``), after ``duration_ms`` virtual milliseconds, and records
+each call in a :class:`Recorder`: the stage and branch it ran in, its virtual
+start and end, and how it ended (a value, a retry, a raise, or cancelled).
+A command counts its calls over every run of the scenario (``runs``), so a
+``returns_each`` goes on where the previous run left it.
 Effects named by a command record what they saw, and fail when the scenario's
 ``[effects.NAME]`` table says so. Nothing here executes code from a file.
 """
@@ -12,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Literal, final
 
@@ -33,6 +38,7 @@ from harness.pipeline.descriptors import SecurityDescriptor
 from harness.scenario.model import CommandSpec, DescriptorSpec, JSONValue, Scenario, StageSpec
 
 __all__ = [
+    "SCENARIO_INTERRUPTS",
     "BuiltPipeline",
     "CallRecord",
     "EffectRecord",
@@ -44,7 +50,23 @@ __all__ = [
     "virtual_now_ms",
 ]
 
-CallResult = Literal["value", "raise", "retry"]
+CallResult = Literal["value", "raise", "retry", "cancelled"]
+
+
+class ScenarioKeyboardInterrupt(KeyboardInterrupt):
+    """The ``KeyboardInterrupt`` a scenario command raises (``interrupts``), told apart from a real Ctrl-C."""
+
+
+class ScenarioSystemExit(SystemExit):
+    """The ``SystemExit`` a scenario command raises (``interrupts``)."""
+
+
+_INTERRUPTS: dict[str, type[BaseException]] = {
+    "KeyboardInterrupt": ScenarioKeyboardInterrupt,
+    "SystemExit": ScenarioSystemExit,
+}
+SCENARIO_INTERRUPTS = (ScenarioKeyboardInterrupt, ScenarioSystemExit)
+"""What a scenario's ``interrupts`` raises; the observation turns these, and only these, into an outcome."""
 
 _PLACEHOLDER = re.compile(r"\{(input|try|hint|stage)\}")
 
@@ -94,8 +116,8 @@ class Recorder:
         return f"Recorder(calls={len(self.calls)}, effects={len(self.effects)})"
 
     def running(self) -> list[CallRecord]:
-        """The calls that started and have not ended."""
-        return [call for call in self.calls if call.end_ms is None]
+        """The calls that started and have not ended, or ended only because they were cancelled."""
+        return [call for call in self.calls if call.end_ms is None or call.result == "cancelled"]
 
 
 def _current_context(calls: int) -> StageContext:
@@ -162,20 +184,29 @@ class ScenarioCommand:
         record = CallRecord(context.stage, context.parallel_index, self.spec.name, virtual_now_ms())
         self._recorder.calls.append(record)
         try:
-            answer = await self._answer(value.text, context, call_number)
-        except Exception:
+            answer = await self._answer(value, context, call_number)
+        except asyncio.CancelledError:
+            record.end_ms, record.result = virtual_now_ms(), "cancelled"
+            raise
+        except BaseException:
             record.end_ms, record.result = virtual_now_ms(), "raise"
             raise
         record.end_ms = virtual_now_ms()
         record.result = "retry" if isinstance(answer, dict) and answer.get("value") == "retry" else "value"
         return answer
 
-    async def _answer(self, input_text: str, context: StageContext, call_number: int) -> object:
+    async def _answer(self, value: StructuredValue, context: StageContext, call_number: int) -> object:
         spec = self.spec
+        input_text = value.text
+        os.environ.update(spec.set_env)
+        if spec.mutates_input:
+            _mutate(value.data, spec.name)
         if spec.duration_ms:
             await asyncio.sleep(spec.duration_ms / 1000)
         if spec.hang:
             await asyncio.get_running_loop().create_future()
+        if spec.interrupts is not None:
+            raise _INTERRUPTS[spec.interrupts](f"{spec.name} interrupts")
         values = _placeholders(input_text, context)
         if spec.retry and (spec.retry_until is None or call_number < spec.retry_until):
             signal: dict[str, object] = {"value": "retry"}
@@ -210,6 +241,14 @@ class ScenarioCommand:
             result = StructuredValue(value.type, value.text, value.data, value.metadata, carried)
         attached = descriptor_from_spec(spec.result_descriptor)
         return CommandResult(result, attached) if attached is not None else result
+
+
+def _mutate(data: object, name: str) -> None:
+    """Change a command's input data in place, as a careless command would; text has nothing to change."""
+    if isinstance(data, dict):
+        data[f"mutated_by_{name}"] = True
+    elif isinstance(data, list):
+        data.append(name)
 
 
 def _json_array(text: str, command: str) -> list[object]:
@@ -276,7 +315,8 @@ class BuiltPipeline:
 
     async def make_input(self) -> object:
         """The value handed to ``execute``: the source's first answer, or the scenario's input."""
-        value = await self.source() if self.source is not None else self.input_value
+        # A copy: a command that mutates its input must not change the scenario.
+        value = await self.source() if self.source is not None else deepcopy(self.input_value)
         if self.input_descriptor is None:
             return value
         if isinstance(value, StructuredValue):

@@ -29,6 +29,7 @@ from typing import TypeVar
 from harness.errors import InvalidScenarioError
 from harness.scenario.model import (
     DEFAULT_DEADLINE_MS,
+    INTERRUPTIONS,
     NAME_PATTERN,
     CommandSpec,
     DescriptorSpec,
@@ -54,13 +55,13 @@ __all__ = [
 _T = TypeVar("_T")
 
 SCENARIO_KEYS = (
-    "description", "input", "source", "input_labels", "input_descriptor", "pipeline", "stages",
-    "parallel_cap", "delay_ms", "env", "deadline_ms", "commands", "effects",
+    "description", "input", "source", "input_replayable", "input_labels", "input_descriptor", "pipeline",
+    "stages", "parallel_cap", "delay_ms", "env", "deadline_ms", "runs", "commands", "effects",
 )  # fmt: skip
 COMMAND_KEYS = (
     "returns", "returns_each", "join", "raises", "duration_ms", "retry", "retry_until", "hint", "from",
     "labels", "result_labels", "result_descriptor", "value_labels", "value_descriptor", "effects",
-    "transform", "hang",
+    "transform", "hang", "set_env", "mutates_input", "interrupts",
 )  # fmt: skip
 DESCRIPTOR_KEYS = ("labels", "taint", "sources", "tools", "capability", "policy_context")
 TOOL_KEYS = ("name", "args", "audit_ref")
@@ -105,12 +106,16 @@ def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> S
     description = read.optional(document, "", "description", read.string)
     input_value = read.nullable_value(document["input"], "input") if has_input else None
     source = read.optional(document, "", "source", read.name)
+    input_replayable = read.optional(document, "", "input_replayable", read.boolean)
+    if input_replayable is False and source is not None:
+        raise read.fail("input_replayable", "`false` describes a literal `input`; a `source` always replays")
     input_descriptor = read.labelled(document, "", "input")
     stages, stage_keys = read.stages(document)
     parallel_cap = read.optional(document, "", "parallel_cap", read.integer)
     delay_ms = read.optional(document, "", "delay_ms", read.count)
     env = read.optional(document, "", "env", read.env)
     deadline_ms = read.optional(document, "", "deadline_ms", read.positive)
+    runs = read.optional(document, "", "runs", read.positive)
     commands = read.commands(document.get("commands", {}), "commands")
     failing_effects = read.failing_effects(document.get("effects", {}), "effects")
     for command, key in zip(_stage_names(stages), stage_keys):
@@ -126,6 +131,7 @@ def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> S
             input=input_value,
             has_input=has_input,
             source=source,
+            input_replayable=input_replayable is not False,
             input_descriptor=input_descriptor,
             stages=stages,
             parallel_cap=parallel_cap,
@@ -134,6 +140,7 @@ def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> S
             deadline_ms=DEFAULT_DEADLINE_MS if deadline_ms is None else deadline_ms,
             commands=commands,
             failing_effects=failing_effects,
+            runs=1 if runs is None else runs,
         )
     except ValueError as exc:
         raise read.fail("", str(exc)) from None
@@ -396,11 +403,20 @@ class _DocumentReader:
                 effects=self.optional(table, key, "effects", self.effect_names) or (),
                 transform=self.optional(table, key, "transform", self.transform),
                 hang=self.optional(table, key, "hang", self.boolean) or False,
+                set_env=self.optional(table, key, "set_env", self.env) or {},
+                mutates_input=self.optional(table, key, "mutates_input", self.boolean) or False,
+                interrupts=self.optional(table, key, "interrupts", self.interruption),
             )
         except InvalidScenarioError:  # a ValueError too, already naming its key
             raise
         except ValueError as exc:  # the command's own invariants: conflicting keys, reserved name
             raise self.fail(key, str(exc)) from None
+
+    def interruption(self, value: object, key: str) -> str:
+        name = self.string(value, key)
+        if name not in INTERRUPTIONS:
+            raise self.expected(key, " or ".join(f'"{allowed}"' for allowed in INTERRUPTIONS), value)
+        return name
 
     def failing_effects(self, value: object, key: str) -> dict[str, str]:
         effects: dict[str, str] = {}

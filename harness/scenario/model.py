@@ -26,6 +26,7 @@ from typing import Literal, TypeAlias
 
 __all__ = [
     "DEFAULT_DEADLINE_MS",
+    "INTERRUPTIONS",
     "NAME_PATTERN",
     "RESERVED_NAMES",
     "CommandSpec",
@@ -50,7 +51,10 @@ NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 RESERVED_NAMES = frozenset({"__source__", "__identity__"})
 """Command names the executor gives a meaning of its own."""
 
-_ANSWER_KEYS = ("returns", "returns_each", "join", "raises")
+INTERRUPTIONS = ("KeyboardInterrupt", "SystemExit")
+"""The ``BaseException`` classes a command may raise with ``interrupts``."""
+
+_ANSWER_KEYS = ("returns", "returns_each", "join", "raises", "interrupts")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +127,11 @@ class CommandSpec:
     ``raises``.  With ``retry`` it first asks for a retry (for calls before
     ``retry_until``, or always).  A command with none of these, and that does
     not ``hang``, answers with its input text: the identity.
+    ``interrupts`` names a ``BaseException`` (one of :data:`INTERRUPTIONS`)
+    it raises instead of answering. When it runs it first sets the process
+    environment variables of ``set_env``, and with ``mutates_input`` changes
+    its input's data in place (a dict gains ``"mutated_by_NAME": true``, a
+    list gains ``NAME``).
 
     ``has_hint`` tells an absent hint from one given as ``None`` (JSON
     ``null``); it is set on its own whenever ``hint`` is not ``None``.
@@ -145,10 +154,18 @@ class CommandSpec:
     effects: tuple[str, ...] = ()
     transform: Transform | None = None
     hang: bool = False
+    set_env: Mapping[str, str] = field(default_factory=dict, hash=False)
+    mutates_input: bool = False
+    interrupts: str | None = None
 
     def __post_init__(self) -> None:
         if self.hint is not None:
             object.__setattr__(self, "has_hint", True)
+        object.__setattr__(self, "set_env", dict(self.set_env))  # plain, so the spec still deep-copies
+        if not all(isinstance(k, str) and k and "=" not in k and isinstance(v, str) for k, v in self.set_env.items()):
+            raise ValueError("CommandSpec.set_env must map variable names to strings")
+        if self.interrupts is not None and self.interrupts not in INTERRUPTIONS:
+            raise ValueError(f"interrupts must be one of {', '.join(INTERRUPTIONS)}, not {self.interrupts!r}")
         _check_name(self.name, "command")
         if self.name in RESERVED_NAMES:
             raise ValueError(f'reserved command name "{self.name}" (the executor gives it its own meaning)')
@@ -180,10 +197,11 @@ class CommandSpec:
         given = [key for key in _ANSWER_KEYS if getattr(self, key) is not None]
         if len(given) > 1:
             return f"`{given[0]}` and `{given[1]}` cannot be combined (a command answers in one way)"
-        if self.raises is not None and self.retry:
-            return "`raises` and `retry` cannot be combined"
-        if self.raises is not None and self.hang:
-            return "`hang` and `raises` cannot be combined"
+        for failing in ("raises", "interrupts"):
+            if getattr(self, failing) is not None and self.retry:
+                return f"`{failing}` and `retry` cannot be combined"
+            if getattr(self, failing) is not None and self.hang:
+                return f"`hang` and `{failing}` cannot be combined"
         for key, given_here in (
             ("retry_until", self.retry_until is not None),
             ("hint", self.has_hint),
@@ -236,6 +254,12 @@ class CommandSpec:
             document["transform"] = self.transform
         if self.hang:
             document["hang"] = True
+        if self.set_env:
+            document["set_env"] = dict(self.set_env)
+        if self.mutates_input:
+            document["mutates_input"] = True
+        if self.interrupts is not None:
+            document["interrupts"] = self.interrupts
         return document
 
 
@@ -247,7 +271,9 @@ class Scenario:
     ``path`` is not part of equality, so a scenario written elsewhere and read
     back is equal to the original.  ``has_input`` tells an absent ``input``
     from one given as ``None`` and is set on its own when ``input`` is not
-    ``None``.  Mappings given as ``dict`` are stored as read-only copies
+    ``None``.  ``input_replayable`` is false for a fixed literal input
+    (decision D3), and ``runs`` is how many times one executor instance
+    executes the pipeline.  Mappings given as ``dict`` are stored as read-only copies
     (``types.MappingProxyType``), which ``copy.deepcopy`` and
     ``dataclasses.asdict`` cannot handle: use :meth:`to_document` instead.
     """
@@ -258,6 +284,7 @@ class Scenario:
     input: JSONValue | None = field(default=None, hash=False)
     has_input: bool = False
     source: str | None = None
+    input_replayable: bool = True
     input_descriptor: DescriptorSpec | None = None
     stages: tuple[StageSpec, ...]
     parallel_cap: int | None = None
@@ -266,6 +293,7 @@ class Scenario:
     deadline_ms: int = DEFAULT_DEADLINE_MS
     commands: Mapping[str, CommandSpec] = field(hash=False)
     failing_effects: Mapping[str, str] = field(default_factory=dict, hash=False)
+    runs: int = 1
 
     def __post_init__(self) -> None:
         if self.input is not None:
@@ -278,6 +306,8 @@ class Scenario:
             raise ValueError("Scenario.input must be a JSON-like value")
         if self.deadline_ms < 1:
             raise ValueError("Scenario.deadline_ms must be >= 1")
+        if self.runs < 1:
+            raise ValueError("Scenario.runs must be >= 1")
         if self.delay_ms is not None and self.delay_ms < 0:
             raise ValueError("Scenario.delay_ms must be >= 0")
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.env.items()):
@@ -304,6 +334,8 @@ class Scenario:
                     raise ValueError(f"stage names unknown command {name!r}")
 
     def _check_input(self) -> None:
+        if self.source is not None and not self.input_replayable:
+            raise ValueError("`input_replayable = false` describes a literal `input`; a `source` always replays")
         if self.source is None:
             if not self.has_input:
                 raise ValueError("missing `input` or `source` (the pipeline input)")
@@ -329,6 +361,8 @@ class Scenario:
             document["input"] = deepcopy(self.input)
         if self.source is not None:
             document["source"] = self.source
+        if not self.input_replayable:
+            document["input_replayable"] = False
         document.update(_descriptor_document("input", self.input_descriptor))
         document["stages"] = [stage if isinstance(stage, str) else list(stage) for stage in self.stages]
         if self.parallel_cap is not None:
@@ -339,6 +373,8 @@ class Scenario:
             document["env"] = dict(self.env)
         if self.deadline_ms != DEFAULT_DEADLINE_MS:
             document["deadline_ms"] = self.deadline_ms
+        if self.runs != 1:
+            document["runs"] = self.runs
         document["commands"] = {name: command.to_document() for name, command in self.commands.items()}
         if self.failing_effects:
             effects = self.failing_effects.items()

@@ -2,8 +2,10 @@
 
 Every test takes ``executor_class`` and runs once per implementation. The
 reference cases of spec 11.1, 11.2 and 11.4 are restated in this project's
-numbering (decisions D2, D3): the input is stage 0, the entries are stages
-1..n. Commands are the spec's shorthands, built by the ``commands`` fixture.
+numbering (decisions D2, D3): in events the input is stage 0 and the entries
+are stages 1..n, while messages, ``from`` and ``stage_index`` use mlld's
+internal indexes (entry j is j with a function source, j - 1 with a literal
+input). Commands are the spec's shorthands, built by the ``commands`` fixture.
 """
 
 from __future__ import annotations
@@ -214,11 +216,16 @@ def test_leading_with_caps(
 
 
 def test_retry_rejection_in_a_leading_group(executor_class: ExecutorClass, run_virtual: Run, commands: Any) -> None:
-    """Spec 11.2.1/D3: ``[[left, request_retry], left]`` fails at stage 1, the group's number."""
+    """Spec 11.2.1/D3: ``[[left, request_retry], left]`` fails at stage 1 on a literal, stage 2 after a source."""
     executor = executor_class([[commands.left(), commands.requesting_retry()], commands.left()])
     with pytest.raises(PipelineStageError) as caught:
         run_virtual(executor.execute("x"))
     assert str(caught.value) == f"Pipeline failed at stage 1: {RETRY_IN_GROUP}"
+    assert (caught.value.stage_index, caught.value.command) == (0, "unknown")
+    sourced = executor_class([[commands.left(), commands.requesting_retry()], commands.left()], source=Replay("x"))
+    with pytest.raises(PipelineStageError) as caught:
+        run_virtual(sourced.execute("x"))
+    assert str(caught.value) == f"Pipeline failed at stage 2: {RETRY_IN_GROUP}"
     assert (caught.value.stage_index, caught.value.command) == (1, "unknown")
 
 
@@ -517,29 +524,39 @@ def test_async_source_function(executor_class: ExecutorClass, run_virtual: Run) 
     assert run_virtual(executor_class([command("use", use)], source=source).execute("stale")).text == "fresh"
 
 
-def test_retry_limit_d3_example(executor_class: ExecutorClass, run_virtual: Run, commands: Any) -> None:
-    """R5.9/D3: entries ``[A, B]``, B always retries: A re-runs 10 times, then the run aborts."""
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (None, "Pipeline aborted: Stage 1 exceeded retry limit for stage 0 (10 attempts; max 10)."),
+        (Replay("x"), "Pipeline aborted: Stage 2 exceeded retry limit for stage 1 (10 attempts; max 10)."),
+    ],
+    ids=["literal", "source"],
+)
+def test_retry_limit_d3_example(
+    executor_class: ExecutorClass, run_virtual: Run, commands: Any, source: Replay | None, expected: str
+) -> None:
+    """R5.9/D3: entries ``[A, B]``, B always retries: A re-runs 10 times; raw indexes, one lower on a literal."""
     a_runs: list[str] = []
 
     def a(value: StructuredValue) -> str:
         a_runs.append(value.text)
         return "a"
 
-    executor = executor_class([command("A", a), commands.requesting_retry("B")])
+    executor = executor_class([command("A", a), commands.requesting_retry("B")], source=source)
     with pytest.raises(PipelineAbortedError) as caught:
         run_virtual(executor.execute("x"))
-    assert str(caught.value) == "Pipeline aborted: Stage 2 exceeded retry limit for stage 1 (10 attempts; max 10)."
+    assert str(caught.value) == expected
     assert len(a_runs) == 11
 
 
 def test_retry_limit_r5_9_example(executor_class: ExecutorClass, run_virtual: Run, commands: Any) -> None:
-    """R5.9/D3: entries ``[A, B, C]``, C always retries: ``Stage 3 ... for stage 2``."""
+    """R5.9/D3: entries ``[A, B, C]`` on a literal, C always retries: ``Stage 2 ... for stage 1``."""
     executor = executor_class(
         [commands.constant("A", "a"), commands.constant("B", "b"), commands.requesting_retry("C")]
     )
     with pytest.raises(
         PipelineAbortedError,
-        match=r"^Pipeline aborted: Stage 3 exceeded retry limit for stage 2 \(10 attempts; max 10\)\.$",
+        match=r"^Pipeline aborted: Stage 2 exceeded retry limit for stage 1 \(10 attempts; max 10\)\.$",
     ):
         run_virtual(executor.execute("x"))
     retries = [e for e in executor.events if e.type == "STAGE_RETRY_REQUEST"]
@@ -558,17 +575,17 @@ def test_three_contexts_of_five_retries(executor_class: ExecutorClass, run_virtu
 
 
 def test_global_retry_limit_across_contexts(executor_class: ExecutorClass, run_virtual: Run, commands: Any) -> None:
-    """R5.9: stage 1 retried 10 times by B, 9 by C, once by D; D's second request exceeds 20."""
+    """R5.9: entry A (index 0 of a literal) retried 10 times by B, 9 by C, once by D; D's second exceeds 20."""
     stages = [
         commands.constant("A", "a"),
         retrying_first("B", 10),
-        command("C", lambda v: {"value": "retry", "from": 1} if stage_context().try_ <= 9 else v.text),
-        command("D", lambda v: {"value": "retry", "from": 1}),
+        command("C", lambda v: {"value": "retry", "from": 0} if stage_context().try_ <= 9 else v.text),
+        command("D", lambda v: {"value": "retry", "from": 0}),
     ]
     executor = executor_class(stages)
     with pytest.raises(PipelineAbortedError) as caught:
         run_virtual(executor.execute("x"))
-    assert str(caught.value) == "Pipeline aborted: Stage 1 exceeded global retry limit (20 attempts)."
+    assert str(caught.value) == "Pipeline aborted: Stage 0 exceeded global retry limit (20 attempts)."
     targets = [e.target for e in executor.events if e.type == "STAGE_RETRY_REQUEST"]
     assert targets == [1] * 20
 
@@ -577,12 +594,12 @@ def test_a_stage_retrying_itself_aborts_with_its_hint(
     executor_class: ExecutorClass, run_virtual: Run, commands: Any
 ) -> None:
     """R5.9: a stage that always targets itself via ``from`` keeps its hint, which ends the abort message."""
-    stuck = command("stuck", lambda v: {"value": "retry", "from": 2, "hint": "fix the title"})
+    stuck = command("stuck", lambda v: {"value": "retry", "from": 1, "hint": "fix the title"})
     executor = executor_class([commands.constant("A", "a"), stuck])
     with pytest.raises(PipelineAbortedError) as caught:
         run_virtual(executor.execute("x"))
     assert str(caught.value) == (
-        "Pipeline aborted: Stage 2 exceeded retry limit for stage 2 (10 attempts; max 10). Hint: fix the title"
+        "Pipeline aborted: Stage 1 exceeded retry limit for stage 1 (10 attempts; max 10). Hint: fix the title"
     )
 
 
@@ -598,12 +615,66 @@ def test_early_termination(executor_class: ExecutorClass, run_virtual: Run, comm
     assert ("STAGE_START", 3) not in event_trail(executor)
 
 
-def test_non_retryable_stage_0(executor_class: ExecutorClass, run_virtual: Run, commands: Any) -> None:
-    """R5.7/D2: without a source function a retry of stage 0 aborts with the exact message."""
-    executor = executor_class([commands.requesting_retry("t")])
+def test_a_fixed_literal_cannot_be_retried_by_entry_2(
+    executor_class: ExecutorClass, run_virtual: Run, commands: Any
+) -> None:
+    """R5.7/D3: entry 2 retrying entry 1 of a fixed literal (mlld's ``/show``) aborts with the exact message."""
+    executor = executor_class([commands.constant("A", "a"), commands.requesting_retry("t")], input_replayable=False)
     with pytest.raises(PipelineAbortedError) as caught:
         run_virtual(executor.execute("x"))
     assert str(caught.value) == NOT_RETRYABLE
+
+
+def test_a_fixed_literal_passes_its_input_through_entry_1(executor_class: ExecutorClass, run_virtual: Run) -> None:
+    """D3: entry 1's retry request on a fixed literal is consumed once: the input is its output, the run goes on."""
+    calls: list[str] = []
+
+    def first(value: StructuredValue) -> str:
+        calls.append(value.text)
+        return "retry"
+
+    executor = executor_class(
+        [command("first", first), command("second", lambda v: f"2:{v.text}")], input_replayable=False
+    )
+    assert run_virtual(executor.execute("seed")).text == "2:seed"
+    assert calls == ["seed"]
+    trail = [(e.type, e.stage, e.target) for e in executor.events][3:7]
+    assert trail == [
+        ("STAGE_START", 1, None), ("STAGE_RETRY_REQUEST", 1, 1), ("STAGE_SUCCESS", 1, None), ("STAGE_START", 2, None)
+    ]
+
+
+def test_a_replayable_literal_reruns_entry_1(executor_class: ExecutorClass, run_virtual: Run) -> None:
+    """D3: entry 1 retrying a replayable literal runs again on the input, try 1..21; the 21st request aborts."""
+    tries: list[tuple[int, str]] = []
+
+    def ask(value: StructuredValue) -> str:
+        tries.append((stage_context().try_, value.text))
+        return "retry"
+
+    executor = executor_class([command("ask", ask), command("after", lambda v: v.text)])
+    with pytest.raises(PipelineAbortedError) as caught:
+        run_virtual(executor.execute("seed"))
+    assert str(caught.value) == "Pipeline aborted: Stage 0 exceeded global retry limit (20 attempts)."
+    assert tries == [(n, "seed") for n in range(1, 22)]
+
+
+def test_a_source_answering_retry_runs_again(executor_class: ExecutorClass, run_virtual: Run) -> None:
+    """D2: the source's own ``"retry"`` is a retry signal; it replays until it answers, the 21st time aborts."""
+    once = Replay("fresh")
+    assert run_virtual(executor_class([command("use", lambda v: v.text)], source=once).execute("retry")).text == "fresh"
+    assert once.calls == 1
+    always = Replay("retry")
+    with pytest.raises(PipelineAbortedError) as caught:
+        run_virtual(executor_class([command("use", lambda v: v.text)], source=always).execute("retry"))
+    assert str(caught.value) == "Pipeline aborted: Stage 0 exceeded global retry limit (20 attempts)."
+    assert always.calls == 20
+
+
+def test_a_source_cannot_be_a_fixed_literal(executor_class: ExecutorClass) -> None:
+    """D3: ``input_replayable=False`` describes a literal; a function source always replays."""
+    with pytest.raises(ValueError, match="input_replayable=False"):
+        executor_class([command("use", lambda v: v.text)], source=Replay("x"), input_replayable=False)
 
 
 # --- More retry behaviour -----------------------------------------------------------------------
@@ -667,7 +738,7 @@ def test_from_skips_stages_and_the_requester_reads_the_retried_output(
 
     def c(value: StructuredValue) -> object:
         seen_by_c.append(value.text)
-        return {"value": "retry", "from": 1} if len(seen_by_c) == 1 else value.text
+        return {"value": "retry", "from": 0} if len(seen_by_c) == 1 else value.text
 
     result = run_virtual(executor_class([command("A", a), command("B", b), command("C", c)]).execute("x"))
     assert seen_by_c == ["b", "a2"]
@@ -678,9 +749,9 @@ def test_from_skips_stages_and_the_requester_reads_the_retried_output(
 @pytest.mark.parametrize(
     ("target", "expected"),
     [
-        (-1, "Pipeline failed at stage -1: there is no stage -1"),
-        (7, "Pipeline failed at stage 7: there is no stage 7"),
-        (float("nan"), "Pipeline aborted: Stage 2 exceeded retry limit for stage 1 (10 attempts; max 10)."),
+        (-1, "Pipeline failed at stage 0: there is no stage -1"),
+        (7, "Pipeline failed at stage 8: there is no stage 7"),
+        (float("nan"), "Pipeline aborted: Stage 1 exceeded retry limit for stage 0 (10 attempts; max 10)."),
     ],
     ids=["negative", "beyond-the-last-entry", "nan-is-no-target"],
 )
@@ -721,18 +792,25 @@ def test_retry_after_a_group_reruns_every_branch(
     assert sorted(effect_log.shown) == ["a1", "a2", "b1", "b2"]
 
 
-def test_iteration_limit_counts_the_source(executor_class: ExecutorClass, run_virtual: Run) -> None:
-    """R2.6/D2: 99 entries plus the source are 100 executions and pass; 100 entries make 101 and fail."""
+@pytest.mark.parametrize(("with_source", "passing"), [(False, 100), (True, 99)], ids=["literal", "source"])
+def test_iteration_limit_counts_a_source_but_not_a_literal(
+    executor_class: ExecutorClass, run_virtual: Run, with_source: bool, passing: int
+) -> None:
+    """R2.6/D2: a literal is no iteration (100 entries pass); a function source is one (99 pass).
+
+    Both failing runs start 101 executions; the literal's stage 0 is shown once more, unexecuted.
+    """
 
     def entries(count: int) -> list[Command]:
         return [command(f"s{i}", lambda v: v.text) for i in range(count)]
 
-    assert run_virtual(executor_class(entries(99)).execute("x")).text == "x"
-    executor = executor_class(entries(100))
+    source = Replay("x") if with_source else None
+    assert run_virtual(executor_class(entries(passing), source=source).execute("x")).text == "x"
+    executor = executor_class(entries(passing + 1), source=source)
     with pytest.raises(PipelineIterationLimitError) as caught:
         run_virtual(executor.execute("x"))
     assert str(caught.value) == "Pipeline exceeded 100 iterations"
-    assert [e.type for e in executor.events].count("STAGE_START") == 101
+    assert [e.type for e in executor.events].count("STAGE_START") == 101 + (not with_source)
     assert "PIPELINE_ABORT" not in [e.type for e in executor.events]
 
 
@@ -747,7 +825,7 @@ def test_a_stage_targeting_itself_loops_until_the_iteration_limit(
         return {"value": "retry", "from": 1} if len(calls) == 1 else "ok"
 
     with pytest.raises(PipelineIterationLimitError):
-        run_virtual(executor_class([command("again", again)]).execute("x"))
+        run_virtual(executor_class([command("first", lambda v: "a"), command("again", again)]).execute("x"))
     assert len(calls) == 100
 
 
@@ -796,17 +874,17 @@ def test_events_and_error_of_a_failing_stage(executor_class: ExecutorClass, run_
     with pytest.raises(PipelineStageError) as caught:
         run_virtual(executor.execute("seed"))
     assert str(caught.value) == "Pipeline failed at stage 1: boom"
-    assert (caught.value.stage_index, caught.value.command) == (1, "boom")
+    assert (caught.value.stage_index, caught.value.command) == (0, "boom")
     assert event_trail(executor)[-3:] == [("STAGE_START", 1), ("STAGE_FAILURE", 1), ("PIPELINE_ABORT", None)]
     assert (executor.events[-2].error, executor.events[-1].reason) == ("boom", "boom")
 
 
 def test_events_of_an_aborted_retry(executor_class: ExecutorClass, run_virtual: Run, commands: Any) -> None:
     """R9 abort example: a refused retry emits no stage event, only ``PIPELINE_ABORT``."""
-    executor = executor_class([commands.requesting_retry("t")])
+    executor = executor_class([commands.constant("A", "a"), commands.requesting_retry("t")], input_replayable=False)
     with pytest.raises(PipelineAbortedError):
         run_virtual(executor.execute("seed"))
-    assert event_trail(executor)[-2:] == [("STAGE_START", 1), ("PIPELINE_ABORT", None)]
+    assert event_trail(executor)[-2:] == [("STAGE_START", 2), ("PIPELINE_ABORT", None)]
     assert executor.events[-1].reason == NOT_RETRYABLE.removeprefix("Pipeline aborted: ")
 
 
@@ -861,7 +939,7 @@ def test_a_failing_group_is_named_unknown(executor_class: ExecutorClass, run_vir
     with pytest.raises(PipelineStageError) as caught:
         run_virtual(executor.execute("x"))
     assert str(caught.value) == f"Pipeline failed at stage 2: {RETRY_IN_GROUP}"
-    assert (caught.value.stage_index, caught.value.command) == (2, "unknown")
+    assert (caught.value.stage_index, caught.value.command) == (1, "unknown")
 
 
 def test_an_executor_can_run_again(executor_class: ExecutorClass, run_virtual: Run, commands: Any) -> None:
@@ -890,9 +968,9 @@ def test_stage_context_inside_commands(executor_class: ExecutorClass, run_virtua
     executor = executor_class([command("one", look), [command("b0", look), command("b1", look)]])
     run_virtual(executor.execute("in"))
     assert sorted(seen, key=lambda s: (s[0], s[2] or 0)) == [
-        (1, 2, None, ("in",)),
-        (2, 2, 0, ("in", "out1")),
-        (2, 2, 1, ("in", "out1")),
+        (1, 2, None, ()),
+        (2, 2, 0, ("out1",)),
+        (2, 2, 1, ("out1",)),
     ]
     with pytest.raises(LookupError):
         stage_context()

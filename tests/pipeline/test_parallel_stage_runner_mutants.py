@@ -117,9 +117,10 @@ def test_a_group_rerun_after_its_input_stage_was_skipped_reads_that_stage_last_t
 ) -> None:
     """R2.3: the cleared input of a re-run group is rebuilt as plain text from the input text it is handed.
 
-    Stage 4 asks for a retry from stage 1, so stage 2's cached object is
-    cleared and stage 2 is skipped; stage 5 then asks for a retry from the
-    group at stage 3, which reads stage 2's last text as a ``text`` value.
+    Entry 4 asks for a retry from entry 1 (``from`` 0, mlld's index on a
+    literal input), so entry 2's cached object is cleared and entry 2 is
+    skipped; entry 5 then asks for a retry from the group at entry 3 (``from``
+    2), which reads entry 2's last text as a ``text`` value.
     """
     seen: list[tuple[str, object]] = []
     calls = {"fourth": 0, "fifth": 0}
@@ -142,8 +143,8 @@ def test_a_group_rerun_after_its_input_stage_was_skipped_reads_that_stage_last_t
         Command("first", lambda value: "a"),
         Command("second", structured),
         [Command("look", look)],
-        asking("fourth", 1),
-        asking("fifth", 3),
+        asking("fourth", 0),
+        asking("fifth", 2),
     ]
     output = run_virtual(executor_class(stages).execute("x"))
     assert seen == [("object", {"k": "a"}), ("text", '{"k":"a"}')]

@@ -1,8 +1,10 @@
 """Retry signals and the retry state machine (spec section 5, numbering of decisions D2 and D3).
 
 The machine is driven directly: each test feeds stage results and reads the
-transitions. Stage 0 is the source; entries are stages 1..n, so a machine for
-n entries is built with ``n + 1`` stages.
+transitions. Indexes are mlld's internal ones: most tests model a function
+source, whose synthetic stage is index 0 with the entries at 1..n (a machine
+for n entries has ``n + 1`` stages); the literal-input tests build a machine
+whose index 0 is entry 1.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from harness.pipeline.state_machine import (
     Complete,
     ExecuteStage,
     Fail,
+    SELF_RETRY_CONTEXT_ID,
+    PassThrough,
     PipelineStateMachine,
+    RetryRequest,
     is_retry_signal,
     read_retry,
 )
@@ -31,7 +36,9 @@ def ok(text: str) -> StageSuccess:
 
 def machine_for(entries: int, *, source_retryable: bool = True, input_text: str = "in") -> PipelineStateMachine:
     """A started machine for ``entries`` entries whose source already succeeded with ``input_text``."""
-    machine = PipelineStateMachine(entries + 1, source_retryable=source_retryable)
+    machine = PipelineStateMachine(
+        entries + 1, stage0_retryable=source_retryable, stage0_replay=source_retryable, synthetic_source=True
+    )
     assert machine.start(input_text) == ExecuteStage(0, input_text)
     assert machine.record(0, ok(input_text)) == ExecuteStage(1, input_text)
     return machine
@@ -130,12 +137,12 @@ def test_stages_run_in_order_and_the_last_output_completes() -> None:
 
 def test_a_machine_without_stages_completes_with_its_input() -> None:
     """R9.2: START of an empty pipeline is ``PIPELINE_COMPLETE`` with the input."""
-    assert PipelineStateMachine(0, source_retryable=False).start("in") == Complete("in")
+    assert PipelineStateMachine(0, stage0_retryable=False, stage0_replay=False).start("in") == Complete("in")
 
 
 def test_a_source_only_pipeline_completes_after_the_source() -> None:
     """D2: with no entries the source is the last stage."""
-    machine = PipelineStateMachine(1, source_retryable=False)
+    machine = PipelineStateMachine(1, stage0_retryable=True, stage0_replay=True, synthetic_source=True)
     assert machine.start("in") == ExecuteStage(0, "in")
     assert machine.record(0, ok("in")) == Complete("in")
 
@@ -155,11 +162,13 @@ def test_whitespace_output_does_not_terminate() -> None:
     assert machine_for(2).record(1, ok(" \n")) == ExecuteStage(2, " \n")
 
 
-def test_an_empty_source_does_not_terminate() -> None:
-    """D2 with R5.12: only a stage output ends a run early, never the (empty) input."""
-    machine = PipelineStateMachine(3, source_retryable=False)
-    machine.start("")
-    assert machine.record(0, ok("")) == ExecuteStage(1, "")
+def test_an_empty_source_terminates_but_an_empty_literal_does_not() -> None:
+    """R5.12/D2: a function source is a stage, so its empty answer ends the run; a literal is no stage."""
+    with_source = PipelineStateMachine(3, stage0_retryable=True, stage0_replay=True, synthetic_source=True)
+    with_source.start("")
+    assert with_source.record(0, ok("")) == Complete("")
+    literal = PipelineStateMachine(2, stage0_retryable=True, stage0_replay=True)
+    assert literal.start("") == ExecuteStage(0, "")
 
 
 # --- Retry contexts, R5.5 to R5.11 ------------------------------------------------------
@@ -242,15 +251,68 @@ def test_retrying_the_source_restarts_from_the_original_input() -> None:
     assert isinstance(step, ExecuteStage) and (step.stage, step.input_text) == (0, "orig")
 
 
-@pytest.mark.parametrize(("requester", "signal"), [(1, "retry"), (2, {"value": "retry", "from": 0})])
-def test_retrying_a_source_that_is_not_a_function_aborts(requester: int, signal: object) -> None:
-    """R5.7/D2: a retry that targets stage 0 without a source function aborts with the exact reason."""
-    machine = machine_for(2, source_retryable=False)
-    machine.record(1, ok("a"))
-    assert machine.record(requester, read_retry(signal)) == Abort(
+def fixed_literal(entries: int, input_text: str = "in") -> PipelineStateMachine:
+    """A started machine for a fixed literal input: index 0 is entry 1, nothing replays."""
+    machine = PipelineStateMachine(entries, stage0_retryable=False, stage0_replay=False)
+    assert machine.start(input_text) == ExecuteStage(0, input_text)
+    return machine
+
+
+@pytest.mark.parametrize("signal", ["retry", {"value": "retry", "from": 0}])
+def test_a_fixed_literal_cannot_be_retried_by_a_later_entry(signal: object) -> None:
+    """D3: entry 2 (index 1) retrying index 0 of a fixed literal aborts with mlld's only such message."""
+    machine = fixed_literal(2)
+    machine.record(0, ok("a"))
+    assert machine.record(1, read_retry(signal)) == Abort(
         "Cannot retry stage 0: input is not a function. Make the source a function to enable retries."
     )
     assert SOURCE_NOT_RETRYABLE.startswith("Cannot retry stage 0")
+
+
+def test_a_fixed_literal_consumes_the_first_entry_retry_once() -> None:
+    """D3: entry 1 asking to retry the fixed input gets the input as its output, logged once."""
+    machine = fixed_literal(3, "orig")
+    first = machine.record(0, read_retry("retry"))
+    assert first == PassThrough("orig", ExecuteStage(1, "orig"), logged=True)
+    assert machine.stage_context(1).previous_outputs == ("orig",)
+    alone = fixed_literal(1, "solo")
+    assert alone.record(0, read_retry("retry")) == PassThrough("solo", Complete("solo"), logged=True)
+
+
+def test_a_replayable_literal_reruns_entry_1_without_a_context() -> None:
+    """D3: entry 1 asking to retry a replayable literal runs again on the input, try 1, 2, 3, ...; the 21st aborts."""
+    machine = PipelineStateMachine(2, stage0_retryable=True, stage0_replay=True)
+    machine.start("orig")
+    tries = [machine.stage_context(0).try_]
+    for _ in range(20):
+        step = machine.record(0, read_retry("retry"))
+        assert step == ExecuteStage(0, "orig", RetryRequest(0, 0, SELF_RETRY_CONTEXT_ID))
+        tries.append(machine.stage_context(0).try_)
+        assert machine.stage_context(0).context_id is None
+    assert tries == list(range(1, 22))
+    assert machine.record(0, read_retry("retry")) == Abort("Stage 0 exceeded global retry limit (20 attempts).")
+
+
+def test_a_function_source_answering_retry_runs_again_until_the_global_limit() -> None:
+    """D2: the synthetic source (index 0) retrying itself replays; the 21st request aborts."""
+    machine = PipelineStateMachine(2, stage0_retryable=True, stage0_replay=True, synthetic_source=True)
+    machine.start("retry")
+    steps = [machine.record(0, read_retry("retry")) for _ in range(21)]
+    assert all(isinstance(step, ExecuteStage) and step.stage == 0 for step in steps[:20])
+    assert steps[20] == Abort("Stage 0 exceeded global retry limit (20 attempts).")
+
+
+def test_the_stage_context_number_is_the_entry_number_in_every_kind() -> None:
+    """D3: ``stage`` is the 1-based entry number and ``total_stages`` the entry count, with or without a source."""
+    with_source = PipelineStateMachine(3, stage0_retryable=True, stage0_replay=True, synthetic_source=True)
+    literal = PipelineStateMachine(2, stage0_retryable=True, stage0_replay=True)
+    assert [(with_source.stage_context(i).stage, with_source.stage_context(i).total_stages) for i in (1, 2)] == [
+        (1, 2), (2, 2)
+    ]
+    assert [(literal.stage_context(i).stage, literal.stage_context(i).total_stages) for i in (0, 1)] == [
+        (1, 2), (2, 2)
+    ]
+    assert with_source.stage_context(0).stage == 0
 
 
 # --- Limits and abort messages, R5.9 ----------------------------------------------------

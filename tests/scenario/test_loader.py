@@ -29,8 +29,9 @@ HEAD = 'input = "x"\npipeline = "a"\n'
 """A valid start: cases append a `[commands.a]` table or change one key."""
 
 COMMAND_KEYS = (
-    "duration_ms, effects, from, hang, hint, join, labels, raises, result_descriptor, result_labels, "
-    "retry, retry_until, returns, returns_each, transform, value_descriptor, value_labels"
+    "duration_ms, effects, from, hang, hint, interrupts, join, labels, mutates_input, raises, "
+    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, set_env, transform, "
+    "value_descriptor, value_labels"
 )
 NAME_RULE = "use letters, digits, `_` and `-`, starting with a letter or `_`"
 
@@ -67,8 +68,8 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         "x.toml",
         'inptu = "x"\n',
         "x.toml: inptu: unknown key, did you mean `input`? (expected one of: commands, deadline_ms, "
-        "delay_ms, description, effects, env, input, input_descriptor, input_labels, parallel_cap, "
-        "pipeline, source, stages)",
+        "delay_ms, description, effects, env, input, input_descriptor, input_labels, input_replayable, "
+        "parallel_cap, pipeline, runs, source, stages)",
     ),
     "unknown-key-command": (
         "x.toml",
@@ -368,6 +369,52 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         "x.toml",
         HEAD + '[commands.a]\nhang = true\nraises = "boom"\n',
         "x.toml: commands.a: `hang` and `raises` cannot be combined",
+    ),
+    # The keys of the input kinds, runs and the commands' side effects.
+    "input-replayable-not-a-boolean": (
+        "x.toml",
+        'input = "x"\ninput_replayable = "no"\npipeline = "a"\n[commands.a]\n',
+        'x.toml: input_replayable: expected true or false, got "no"',
+    ),
+    "input-replayable-false-with-source": (
+        "x.toml",
+        'source = "a"\ninput_replayable = false\npipeline = "a"\n[commands.a]\n',
+        "x.toml: input_replayable: `false` describes a literal `input`; a `source` always replays",
+    ),
+    "runs-zero": (
+        "x.toml",
+        HEAD + "runs = 0\n[commands.a]\n",
+        "x.toml: runs: expected a positive integer, got 0",
+    ),
+    "set-env-not-a-table": (
+        "x.toml",
+        HEAD + '[commands.a]\nset_env = "PIPELINE_PARALLEL_LIMIT=2"\n',
+        'x.toml: commands.a.set_env: expected a table, got "PIPELINE_PARALLEL_LIMIT=2"',
+    ),
+    "set-env-value-not-a-string": (
+        "x.toml",
+        HEAD + "[commands.a]\nset_env = { PIPELINE_PARALLEL_LIMIT = 2 }\n",
+        "x.toml: commands.a.set_env.PIPELINE_PARALLEL_LIMIT: expected a string, got 2",
+    ),
+    "mutates-input-not-a-boolean": (
+        "x.toml",
+        HEAD + "[commands.a]\nmutates_input = 1\n",
+        "x.toml: commands.a.mutates_input: expected true or false, got 1",
+    ),
+    "interrupts-unknown-exception": (
+        "x.toml",
+        HEAD + '[commands.a]\ninterrupts = "ValueError"\n',
+        'x.toml: commands.a.interrupts: expected "KeyboardInterrupt" or "SystemExit", got "ValueError"',
+    ),
+    "interrupts-and-returns": (
+        "x.toml",
+        HEAD + '[commands.a]\ninterrupts = "SystemExit"\nreturns = "x"\n',
+        "x.toml: commands.a: `returns` and `interrupts` cannot be combined (a command answers in one way)",
+    ),
+    "interrupts-and-retry": (
+        "x.toml",
+        HEAD + '[commands.a]\ninterrupts = "SystemExit"\nretry = true\n',
+        "x.toml: commands.a: `interrupts` and `retry` cannot be combined",
     ),
     "result-labels-and-descriptor": (
         "x.toml",
