@@ -9,6 +9,9 @@ same scenario always gives the same bytes from :func:`canonical_json`.
 
 looptime serves both the CLI and the tests: it is an event-loop class, so the
 harness creates its own loop with it rather than relying on its pytest plugin.
+
+The run is built, and its errors and values read, through the implementation's
+:class:`~harness.executor_api.ExecutorApi`: the frozen reference has types of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import looptime
 
 from harness.candidates import Implementation
 from harness.errors import HarnessError
-from harness.pipeline import MISSING, PipelineError, PipelineEvent, SecurityDescriptor, StructuredValue
+from harness.executor_api import ExecutorApi
+from harness.pipeline import PipelineEvent, SecurityDescriptor, StructuredValue
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
 from harness.scenario.commands import Recorder, build_pipeline
 from harness.scenario.model import Scenario
@@ -92,7 +96,8 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
     """Like :func:`observe`, on the running loop (which should have a virtual clock)."""
     loop = asyncio.get_running_loop()
     recorder = Recorder()
-    built = build_pipeline(scenario, recorder)
+    api = implementation.api
+    built = build_pipeline(scenario, recorder, api)
     started = loop.time()
     with _scenario_environment(scenario.env):
         executor = implementation.executor_class(
@@ -108,7 +113,7 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
             if not deadline.expired():
                 raise
             raise DeadlineExceeded(_deadline_message(scenario, recorder, loop.time() - started)) from None
-        except PipelineError as exc:
+        except api.PipelineError as exc:
             error = {"type": type(exc).__name__, "message": str(exc)}
         except Exception as exc:  # a candidate's own bug is an outcome to compare, not a harness crash
             error = {"type": type(exc).__name__, "message": f"unexpected {type(exc).__name__}: {exc}"}
@@ -117,17 +122,17 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
         "scenario": scenario.name,
         "implementation": implementation.name,
         "outcome": "ok" if error is None else "error",
-        "output": _value_document(output) if output is not None else None,
+        "output": _value_document(output, api) if output is not None else None,
         "error": error,
         "elapsed_ms": round((loop.time() - started) * 1000),
-        "stages": _stage_documents(executor.events, parallel_stages),
-        "latest_errors": _plain(list(executor.latest_errors)),
+        "stages": _stage_documents(executor.events, parallel_stages, api),
+        "latest_errors": _plain(list(executor.latest_errors), api),
         "effects": [
             {"stage": e.stage, "branch": e.branch, "command": e.command, "effect": e.effect,
              "text": e.text, "at_ms": e.at_ms, "error": e.error}
             for e in recorder.effects
         ],
-        "events": [_event_document(event) for event in executor.events],
+        "events": [_event_document(event, api) for event in executor.events],
         "timeline": [
             {"stage": c.stage, "branch": c.branch, "command": c.command,
              "start_ms": c.start_ms, "end_ms": c.end_ms, "result": c.result}
@@ -149,7 +154,9 @@ def _deadline_message(scenario: Scenario, recorder: Recorder, elapsed_s: float) 
     )
 
 
-def _stage_documents(events: tuple[PipelineEvent, ...], parallel_stages: set[int]) -> list[dict[str, Any]]:
+def _stage_documents(
+    events: tuple[PipelineEvent, ...], parallel_stages: set[int], api: ExecutorApi
+) -> list[dict[str, Any]]:
     """One entry per stage execution, from its STAGE_START to its success, failure or retry."""
     documents: list[dict[str, Any]] = []
     for event in events:
@@ -161,31 +168,31 @@ def _stage_documents(events: tuple[PipelineEvent, ...], parallel_stages: set[int
                 "attempt": event.attempt,
                 "outcome": "retry",
                 "error": None,
-                **_value_document(None),
+                **_value_document(None, api),
             })
         elif event.type == "STAGE_SUCCESS" and documents:
             documents[-1]["outcome"] = "success"
-            documents[-1].update(_value_document(event.output))
+            documents[-1].update(_value_document(event.output, api))
         elif event.type == "STAGE_FAILURE" and documents:
             documents[-1]["outcome"] = "failure"
             documents[-1]["error"] = event.error
     return documents
 
 
-def _value_document(value: StructuredValue | None) -> dict[str, Any]:
+def _value_document(value: StructuredValue | None, api: ExecutorApi) -> dict[str, Any]:
     if value is None:
-        return dict.fromkeys(("type", "text", "data", "errors"), None) | _descriptor_document(None)
+        return dict.fromkeys(("type", "text", "data", "errors"), None) | _descriptor_document(None, api)
     errors = (value.metadata or {}).get("errors") if value.type == "array" else None
     return {
         "type": value.type,
         "text": value.text,
-        "data": _plain(value.data),
-        "errors": _plain(errors) if isinstance(errors, list) else [],
-        **_descriptor_document(value.descriptor),
+        "data": _plain(value.data, api),
+        "errors": _plain(errors, api) if isinstance(errors, list) else [],
+        **_descriptor_document(value.descriptor, api),
     }
 
 
-def _descriptor_document(descriptor: SecurityDescriptor | None) -> dict[str, Any]:
+def _descriptor_document(descriptor: SecurityDescriptor | None, api: ExecutorApi) -> dict[str, Any]:
     if descriptor is None:
         return dict.fromkeys(("labels", "taint", "sources", "tools", "capability", "policy_context"))
     return {
@@ -197,26 +204,26 @@ def _descriptor_document(descriptor: SecurityDescriptor | None) -> dict[str, Any
             for t in descriptor.tools
         ],
         "capability": descriptor.capability,
-        "policy_context": _plain(descriptor.policy_context),
+        "policy_context": _plain(descriptor.policy_context, api),
     }
 
 
-def _event_document(event: PipelineEvent) -> dict[str, Any]:
+def _event_document(event: PipelineEvent, api: ExecutorApi) -> dict[str, Any]:
     document: dict[str, Any] = {"type": event.type}
     for key in ("stage", "command", "attempt", "context_id", "target", "error", "reason"):
         found = getattr(event, key)
         if found is not None:
             document[key] = found
     if event.duration_ms is not None:
-        document["duration_ms"] = _plain(event.duration_ms)
+        document["duration_ms"] = _plain(event.duration_ms, api)
     return document
 
 
-def _plain(value: object) -> Any:
+def _plain(value: object, api: ExecutorApi) -> Any:
     """The JSON form of a value: structured values as their data, floats that JSON lacks as text."""
-    if isinstance(value, StructuredValue):
-        return _plain(value.data)
-    if value is MISSING:
+    if isinstance(value, api.StructuredValue):
+        return _plain(value.data, api)
+    if value is api.MISSING:
         return None
     if isinstance(value, float):
         if math.isnan(value):
@@ -227,9 +234,9 @@ def _plain(value: object) -> Any:
     if value is None or isinstance(value, (str, int, bool)):
         return value
     if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): _plain(item, api) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [_plain(item, api) for item in value]
     return repr(value)
 
 
