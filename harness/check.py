@@ -107,10 +107,13 @@ def check_scenario(
     *,
     repeat: int = 1,
     collisions: Mapping[Path, str] = _NO_COLLISIONS,
+    reference: Implementation = REFERENCE,
 ) -> ScenarioResult:
     """Check one scenario file: candidate against reference, reference against its baseline.
 
     A file listed in ``collisions`` (see :func:`baseline_collisions`) is not run.
+    ``reference`` is the frozen snapshot unless another one is given
+    (``--reference REV``, or a new snapshot being frozen).
     """
     shown = str(path)
     collision = collisions.get(Path(path))
@@ -121,18 +124,23 @@ def check_scenario(
     except InvalidInputError as exc:
         return ScenarioResult(shown, Path(path).stem, "invalid", str(exc))
     try:
-        reference_runs = [observe(scenario, REFERENCE) for _ in range(repeat)]
+        reference_runs = [observe(scenario, reference) for _ in range(repeat)]
         candidate_runs = [observe(scenario, candidate) for _ in range(repeat)]
     except DeadlineExceeded as exc:
         return ScenarioResult(shown, scenario.name, "unfinished", str(exc))
-    reference, observed = reference_runs[0], candidate_runs[0]
-    for label, runs in (("reference", reference_runs), (candidate.name, candidate_runs)):
+    reference_observation, observed = reference_runs[0], candidate_runs[0]
+    for label, runs in ((reference.name, reference_runs), (candidate.name, candidate_runs)):
         unstable = _repeat_difference(runs)
         if unstable is not None:
             return ScenarioResult(
-                shown, scenario.name, "nondeterministic", f"{label}: {unstable}", reference=reference, candidate=observed
+                shown,
+                scenario.name,
+                "nondeterministic",
+                f"{label}: {unstable}",
+                reference=reference_observation,
+                candidate=observed,
             )
-    candidate_differences = tuple(diff_observations(reference, observed))
+    candidate_differences = tuple(diff_observations(reference_observation, observed))
     pinned = baseline_path(path)
     if not pinned.exists():
         status: CheckStatus = "mismatch" if candidate_differences else "unpinned"
@@ -142,17 +150,17 @@ def check_scenario(
             status,
             f"no baseline at {pinned} (run `harness record {shown}`)",
             candidate_differences,
-            reference=reference,
+            reference=reference_observation,
             candidate=observed,
         )
     try:
         baseline = load_baseline(pinned)
     except InvalidInputError as exc:
         return ScenarioResult(shown, scenario.name, "invalid", str(exc))
-    baseline_differences = tuple(diff_observations(baseline, reference))
+    baseline_differences = tuple(diff_observations(baseline, reference_observation))
     status = "match" if not candidate_differences and not baseline_differences else "mismatch"
     return ScenarioResult(
-        shown, scenario.name, status, None, candidate_differences, baseline_differences, reference, observed
+        shown, scenario.name, status, None, candidate_differences, baseline_differences, reference_observation, observed
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any, Final, TypeVar
 import looptime
 
 from harness.candidates import Implementation
-from harness.errors import HarnessError
+from harness.errors import CandidateError, HarnessError
 from harness.executor_api import ExecutorApi
 from harness.pipeline import PipelineEvent, SecurityDescriptor, StructuredValue
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
@@ -89,7 +89,14 @@ def observe(scenario: Scenario, implementation: Implementation) -> Observation:
     Raises :class:`DeadlineExceeded` when the run does not finish by the
     scenario's ``deadline_ms``.
     """
-    return run_on_virtual_clock(lambda: observe_async(scenario, implementation))
+    try:
+        return run_on_virtual_clock(lambda: observe_async(scenario, implementation))
+    except (AttributeError, TypeError) as exc:
+        # An executor of another revision (``--reference REV``) may record
+        # events or values of another shape: one line, not a traceback.
+        raise CandidateError(
+            f"{implementation.name}: its events or values do not have the shape the harness reads: {exc}"
+        ) from None
 
 
 async def observe_async(scenario: Scenario, implementation: Implementation) -> Observation:
