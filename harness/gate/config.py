@@ -248,3 +248,26 @@ def load_reference_settings(project_root: Path, *, area: str | None = None) -> t
         raise InvalidConfigError(where, key, f'"{spelled}" is not a package path relative to the project root')
     reference = _optional_path(source, table, "reference") or DEFAULT_REFERENCE
     return path.as_posix(), ".".join(parts), reference
+
+
+def _resolve_base(
+    root: Path, source: Path, table: Mapping[str, object], override: str | None
+) -> tuple[str, str]:
+    if override is not None:
+        spec, where, key = override, _COMMAND_LINE, "--base"
+    elif "base" in table:
+        spec, where, key = _string(source, table, "base", ""), str(source), f"{_TABLE}.base"
+    else:
+        first = root_commit(root)
+        if first is None:
+            problem = (
+                f"not set, and {root} is not a git repository with a commit to default to; "
+                "commit first or set base"
+            )
+            raise InvalidConfigError(source, f"{_TABLE}.base", problem)
+        return first, first
+    commit = resolve_commit(root, spec) if spec.strip() else None
+    if commit is None:
+        problem = f"git cannot resolve {_render(spec)} to a commit in {root}"
+        raise InvalidConfigError(where, key, problem)
+    return spec, commit
