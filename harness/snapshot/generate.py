@@ -112,6 +112,20 @@ def _closure(roots: list[str], package: str, known: Mapping[str, _Module], *, wh
     return sorted(seen)
 
 
+def _top_level_names(tree: ast.Module) -> set[str]:
+    """The names a module binds at its top level: classes, functions, assignments and imports."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+    return names
+
+
 def _relative_import(module: _Module, target: str) -> str:
     dots = "." * (len(module.package_parts) + 1)
     return f"from {dots}{target}"
@@ -211,6 +225,8 @@ def generate_snapshot(
     known = {**modules, **kept_modules}
     if entry.module not in known:
         raise SnapshotError(f"{where}: executor entry {entry}: no module {entry.module} in the area or kept")
+    if entry.attribute not in _top_level_names(known[entry.module].tree):
+        raise SnapshotError(f"{where}: executor entry {entry}: {known[entry.module].path} defines no {entry.attribute}")
     barrel_text, barrel_imports = _barrel(modules[""], package, entry)
     roots = [entry.module, *sorted(barrel_imports), *sorted(kept_modules)]
     included = _closure(roots, package, known, where=where)
