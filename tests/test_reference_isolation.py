@@ -115,7 +115,10 @@ def harness_in(copy: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
 def test_the_copy_s_modules_are_the_ones_imported(tmp_path: Path) -> None:
     """The subprocesses run the copy (with its planted mistakes), not the installed project."""
     copy = copy_project(tmp_path, [])
-    probe = "import harness.pipeline.markers as m, harness.reference.markers as r, harness.cli as c; print(m.__file__, r.__file__, c.__file__)"
+    probe = (
+        "import harness.pipeline.markers as m, harness.reference.markers as r, harness.cli as c; "
+        "print(m.__file__, r.__file__, c.__file__)"
+    )
     environment = {**os.environ, "PYTHONPATH": str(copy)}
     shown = subprocess.run(
         [sys.executable, "-c", probe], cwd=copy, env=environment, capture_output=True, text=True, check=True

@@ -179,7 +179,9 @@ def check_frozen_reference(
         )
         if outside:
             line = _first_import_line(graph, name, outside[0])
-            message = f"the frozen reference imports {outside[0]}; a snapshot imports only itself and the standard library"
+            message = (
+                f"the frozen reference imports {outside[0]}; a snapshot imports only itself and the standard library"
+            )
             findings.append(Finding(rule, _module_path(location, name), line, message))
     report = ReferenceReport(
         path=reference,

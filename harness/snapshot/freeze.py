@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import final
@@ -142,7 +143,10 @@ def freeze(request: FreezeRequest) -> FreezeResult:
         notes=notes,
         files=file_digests(files),
     )
-    before = previous.files if previous is not None else file_digests(snapshot_files(directory)) if directory.is_dir() else {}
+    if previous is not None:
+        before: Mapping[str, str] = previous.files
+    else:
+        before = file_digests(snapshot_files(directory)) if directory.is_dir() else {}
     _write_atomically(directory, {**files, MANIFEST_NAME: render_manifest(manifest)})
     return FreezeResult(
         directory=directory,

@@ -77,7 +77,8 @@ class PlantedProject:
     def snapshot(self, modules: dict[str, str], *, name: str = "frozen") -> str:
         """Write a frozen snapshot package ``<package>/<name>`` with ``modules`` and its manifest; return its path."""
         directory = f"{self.package}/{name}"
-        files = {"__init__.py": '"""The frozen snapshot."""\n', **{path: textwrap.dedent(text) for path, text in modules.items()}}
+        files = {"__init__.py": '"""The frozen snapshot."""\n'}
+        files.update((path, textwrap.dedent(text)) for path, text in modules.items())
         for path, text in files.items():
             self.write(f"{directory}/{path}", text)
         manifest = Manifest(

@@ -221,7 +221,8 @@ def plant_clean_area(planted: PlantedProject) -> str:
                 return Reading(at=self.clock.now(), value=value)
         ''',
     )
-    return planted.snapshot({"engine.py": '"""The frozen original engine."""\n\n\ndef read(clock, value):\n    return (clock.now(), value)\n'})
+    engine = '"""The frozen original engine."""\n\n\ndef read(clock, value):\n    return (clock.now(), value)\n'
+    return planted.snapshot({"engine.py": engine})
 
 
 def test_a_clean_area_passes_and_its_note_carries_the_evidence(planted: PlantedProject) -> None:

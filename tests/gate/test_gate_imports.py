@@ -92,7 +92,9 @@ def plant_reference(planted: PlantedProject) -> str:
     return planted.snapshot({"engine.py": '"""The frozen original."""\n\n\ndef run():\n    return 1\n'})
 
 
-def check_reference(planted: PlantedProject, reference: str, allowed: list[str]) -> tuple[list[Finding], ReferenceReport]:
+def check_reference(
+    planted: PlantedProject, reference: str, allowed: list[str]
+) -> tuple[list[Finding], ReferenceReport]:
     location, graph, modules = scan(planted)
     return check_frozen_reference(
         graph,
