@@ -144,8 +144,8 @@ def _reference(spec: str | None) -> Implementation:
     if spec is None:
         return BUILTIN_IMPLEMENTATIONS["reference"]
     root = Path.cwd()
-    area, package, _ = load_reference_settings(root)
-    return reference_at(root, spec, area=area, package=package)
+    area, package, snapshot = load_reference_settings(root)
+    return reference_at(root, spec, area=area, package=package, snapshot=snapshot)
 
 
 def _scenario_paths(paths: Sequence[Path]) -> list[Path]:

@@ -128,8 +128,8 @@ def _reference(config: pytest.Config) -> Implementation:
     if spec is None:
         return BUILTIN_IMPLEMENTATIONS["reference"]
     try:
-        area, package, _ = load_reference_settings(config.rootpath)
-        return reference_at(config.rootpath, spec, area=area, package=package)
+        area, package, snapshot = load_reference_settings(config.rootpath)
+        return reference_at(config.rootpath, spec, area=area, package=package, snapshot=snapshot)
     except HarnessError as exc:
         raise pytest.UsageError(f"--reference {exc}") from None
 

@@ -25,7 +25,7 @@ from harness.candidates import Implementation
 from harness.errors import CandidateError, SnapshotError
 from harness.executor_api import ExecutorApi
 from harness.snapshot.generate import generate_snapshot
-from harness.snapshot.manifest import DEFAULT_ENTRY, ExecutorEntry
+from harness.snapshot.manifest import DEFAULT_ENTRY, MANIFEST_NAME, ExecutorEntry, parse_manifest
 from harness.snapshot.sources import GitRevisionSource
 
 __all__ = ["implementation_from_snapshot", "import_snapshot", "parse_reference", "reference_at"]
@@ -79,12 +79,29 @@ def parse_reference(spec: str) -> tuple[str, ExecutorEntry]:
 _MATERIALIZED: dict[tuple[Path, str, ExecutorEntry], Implementation] = {}
 
 
-def reference_at(project_root: Path, spec: str, *, area: str, package: str) -> Implementation:
+def _kept_at(source: GitRevisionSource, snapshot: str | None) -> dict[str, bytes]:
+    """The kept modules of the snapshot committed at the source's revision, if it has one."""
+    if snapshot is None:
+        return {}
+    files = source.folder(snapshot)
+    if MANIFEST_NAME not in files:
+        return {}
+    where = f"{source.revision[:12]}:{snapshot}/{MANIFEST_NAME}"
+    manifest = parse_manifest(files[MANIFEST_NAME], where=where)
+    return {name: files[name] for name in manifest.kept if name in files}
+
+
+def reference_at(
+    project_root: Path, spec: str, *, area: str, package: str, snapshot: str | None = None
+) -> Implementation:
     """The executor of ``area`` at the git revision ``spec`` (``REV`` or ``REV:MODULE:CLASS``).
 
     The area's files are read with git (the working tree is never written),
     rewritten into a self-contained package in a temporary directory that is
-    removed at exit, and imported as ``_harness_reference_<commit>``. Raises
+    removed at exit, and imported as ``_harness_reference_<commit>``. When the
+    revision has a frozen snapshot at ``snapshot``, its kept modules come
+    along, so ``REV:reference:ReferenceExecutor`` names phase 6's inline
+    executor before and after it moved out of the area. Raises
     :class:`SnapshotError` with one line: not a git checkout, unknown
     revision, no such area, an area that imports outside itself.
     """
@@ -95,7 +112,8 @@ def reference_at(project_root: Path, spec: str, *, area: str, package: str) -> I
     if known is not None:
         return known
     where = f"{rev}:{area}"
-    files = generate_snapshot(source.files(), package=package, entry=entry, kept={}, where=where)
+    kept = _kept_at(source, snapshot)
+    files = generate_snapshot(source.files(), package=package, entry=entry, kept=kept, where=where)
     suffix = "" if entry == DEFAULT_ENTRY else f"_{entry.module.replace('.', '_')}_{entry.attribute}"
     name = f"_harness_reference_{source.revision[:12]}{suffix}"
     holder = Path(tempfile.mkdtemp(prefix="harness-reference-"))

@@ -29,6 +29,7 @@ __all__ = [
     "FileProblem",
     "Manifest",
     "file_digests",
+    "parse_manifest",
     "read_manifest",
     "render_manifest",
     "snapshot_files",
@@ -115,10 +116,20 @@ def read_manifest(directory: Path) -> Manifest:
     """Read ``directory/MANIFEST.json``; raise :class:`SnapshotError` naming the file and key otherwise."""
     path = directory / MANIFEST_NAME
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"{path}: missing (run `harness freeze` to create the snapshot)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    return parse_manifest(data, where=str(path))
+
+
+def parse_manifest(data: bytes, *, where: str) -> Manifest:
+    """The manifest in ``data``; :class:`SnapshotError` names ``where`` and the key otherwise."""
+    path = where
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SnapshotError(f"{path}: not readable JSON: {exc}") from None
     if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
         raise SnapshotError(f"{path}: schema_version: expected {SCHEMA_VERSION}")

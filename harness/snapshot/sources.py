@@ -127,22 +127,26 @@ class GitRevisionSource:
     def files(self) -> Mapping[str, bytes]:
         return self._files
 
-    def _read(self) -> dict[str, bytes]:
+    def folder(self, folder: str) -> dict[str, bytes]:
+        """Every file under ``folder`` (relative to the project root) at this commit, by path inside it."""
         # ``--full-name`` spells paths from the top of the repository, which is
         # what ``git show COMMIT:PATH`` expects even when the project is a subfolder.
-        listed = _git(self._root, ["ls-tree", "-r", "-z", "--full-name", "--name-only", self._commit, "--", self._area])
+        folder = folder.strip("/")
+        listed = _git(self._root, ["ls-tree", "-r", "-z", "--full-name", "--name-only", self._commit, "--", folder])
         names = [name for name in (listed.stdout.decode().split("\0") if listed else []) if name]
-        prefix = self._top_prefix()
-        inside = f"{prefix}{self._area}/"
-        modules = sorted(name for name in names if name.endswith(".py") and name.startswith(inside))
-        if f"{inside}__init__.py" not in modules:
-            raise SnapshotError(f"{self._commit[:12]}: has no package {self._area} (no {self._area}/__init__.py)")
+        inside = f"{self._top_prefix()}{folder}/"
         files: dict[str, bytes] = {}
-        for name in modules:
+        for name in sorted(name for name in names if name.startswith(inside)):
             shown = _git(self._root, ["show", f"{self._commit}:{name}"])
             if shown is None or shown.returncode != 0:
                 raise SnapshotError(f"{self._commit[:12]}: cannot read {name}")
             files[name.removeprefix(inside)] = shown.stdout
+        return files
+
+    def _read(self) -> dict[str, bytes]:
+        files = {path: data for path, data in self.folder(self._area).items() if path.endswith(".py")}
+        if "__init__.py" not in files:
+            raise SnapshotError(f"{self._commit[:12]}: has no package {self._area} (no {self._area}/__init__.py)")
         return files
 
     def _top_prefix(self) -> str:
