@@ -43,8 +43,9 @@ def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     (repository / "scenarios").mkdir(parents=True)
     git(repository, "init", "-q")
     empty = commit(repository, "no area yet")
-    shutil.copytree(ROOT / "harness" / "pipeline", repository / "harness" / "pipeline",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("pipeline", "reference"):
+        shutil.copytree(ROOT / "harness" / package, repository / "harness" / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     for suffix in (".toml", ".baseline.json"):
         shutil.copy(ROOT / "baselines" / f"{SCENARIO}{suffix}", repository / "scenarios" / f"{SCENARIO}{suffix}")
     same = commit(repository, "the area")
@@ -101,6 +102,16 @@ def test_an_executor_entry_can_be_named_after_the_revision(history: dict[str, st
     code, _, err = run_cli("check", "scenarios", "--reference", f"{history['same']}:executor:Nothing")
     assert code == 2
     assert err.endswith("executor entry executor:Nothing: executor.py defines no Nothing\n")
+
+
+def test_the_kept_executor_of_the_snapshot_at_the_revision_can_be_the_reference(history: dict[str, str]) -> None:
+    """``REV:reference:ReferenceExecutor``: phase 6's inline executor, kept in the snapshot, over the area at REV."""
+    code, out, _ = run_cli("check", "scenarios", "--reference", f"{history['same']}:reference:ReferenceExecutor")
+    assert code == 0, out
+
+    code, out, _ = run_cli("check", "scenarios", "--reference", f"{history['changed']}:reference:ReferenceExecutor")
+    assert code == 1
+    assert "latest_errors[0].key: '0' != 0" in out
 
 
 @pytest.mark.parametrize(
