@@ -22,17 +22,19 @@ import math
 import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import looptime
 
 from harness.candidates import Implementation
 from harness.errors import CandidateError, HarnessError
 from harness.executor_api import ExecutorApi
-from harness.pipeline import PipelineEvent, SecurityDescriptor, StructuredValue
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
 from harness.scenario.commands import Recorder, build_pipeline
 from harness.scenario.model import Scenario
+
+if TYPE_CHECKING:  # only for annotations: values are read through the implementation's API
+    from harness.pipeline import PipelineEvent, SecurityDescriptor, StructuredValue
 
 __all__ = [
     "BEHAVIOUR_EXCLUDED_KEYS",

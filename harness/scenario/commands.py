@@ -20,11 +20,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, final
+from typing import TYPE_CHECKING, Literal, final
 
 from harness.executor_api import ExecutorApi
-from harness.pipeline import Command, SecurityDescriptor, StageContext, StructuredValue
 from harness.scenario.model import CommandSpec, DescriptorSpec, JSONValue, Scenario, StageSpec
+
+if TYPE_CHECKING:  # only for annotations: at run time every type comes from the executor's API
+    from harness.pipeline import Command, SecurityDescriptor, StageContext, StructuredValue
 
 __all__ = [
     "BuiltPipeline",
