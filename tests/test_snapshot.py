@@ -70,6 +70,8 @@ def test_a_kept_module_wins_and_its_imports_join_the_closure() -> None:
     generated = generate(fine, kept=kept)
     assert generated["engine.py"] == kept["engine.py"].decode()
     assert "unused.py" in generated
+    merged = {"engine.py": b"from pkg.area.unused import thing\n\n\nclass Engine:\n    pass\n"}
+    assert generate(fine, kept=merged)["engine.py"] == kept["engine.py"].decode()  # absolute imports made relative
 
 
 def test_the_project_snapshot_matches_its_manifest_and_imports_apart_from_the_area() -> None:

@@ -10,12 +10,13 @@ and the standard library:
   to the relative ``from . import ...`` / ``from .x import ...``, on its own
   line and nothing else touched, so the copy reads like the original;
 - a generated barrel re-exporting the area barrel's names plus the entry as
-  ``ReferenceExecutor``.
+  ``ReferenceExecutor``;
+- the kept modules, which win over area modules of the same name and come
+  out unchanged unless they import the area absolutely (then rewritten alike).
 
 Every result is parsed again and checked: an absolute import of anything but
 the standard library (the harness, the area under another spelling, a third
 party) raises :class:`~harness.errors.SnapshotError` naming the file and line.
-Kept modules are taken byte for byte and held to the same check.
 """
 
 from __future__ import annotations
@@ -233,10 +234,9 @@ def generate_snapshot(
     files: dict[str, bytes] = {BARREL: barrel_text.encode("utf-8")}
     for name in included:
         module = known[name]
-        if name in kept_modules:
-            files[module.path] = kept[module.path]
-        else:
-            files[module.path] = _rewrite(module, package, where=where).encode("utf-8")
+        # A kept module is normally relative already and comes out unchanged;
+        # one merged with absolute area imports gets them rewritten too.
+        files[module.path] = _rewrite(module, package, where="kept" if name in kept_modules else where).encode()
     for path, source in files.items():
         check_self_contained(path, source.decode("utf-8"), where=where)
     return files
