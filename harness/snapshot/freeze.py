@@ -1,7 +1,8 @@
 """``harness freeze``: write the area's executor, as of a revision, as the new self-contained reference.
 
 :func:`freeze` reads the area (the working tree, or a git revision), keeps
-the snapshot's *kept* modules (unchanged but for absolute area imports), generates everything else with
+the snapshot's *kept* modules (unchanged but for absolute area imports),
+generates everything else with
 :func:`~harness.snapshot.generate.generate_snapshot`, and replaces the
 snapshot directory with the result and a fresh manifest. It reports what
 changed since the previous snapshot; the caller checks the corpus against it.
