@@ -198,7 +198,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if result.status == "invalid":
                 err.write(f"harness check: {result.message}\n")
     if args.json:
-        out.write(json.dumps(_check_report(results, candidate), ensure_ascii=False, indent=2) + "\n")
+        out.write(json.dumps(_check_report(results, candidate, reference), ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(summary_line(results) + "\n")
     if any(result.status == "invalid" for result in results):
@@ -206,9 +206,12 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
 
 
-def _check_report(results: Sequence[ScenarioResult], candidate: Implementation) -> dict[str, object]:
+def _check_report(
+    results: Sequence[ScenarioResult], candidate: Implementation, reference: Implementation
+) -> dict[str, object]:
     return {
         "candidate": candidate.name,
+        "reference": reference.name,
         "results": [
             {
                 "path": result.path,

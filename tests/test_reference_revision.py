@@ -65,6 +65,9 @@ def test_the_reference_at_an_unchanged_revision_agrees(history: dict[str, str]) 
 
     assert (code, err) == (0, "")
     assert out.rstrip().endswith("total: 1 passed, 0 failed")
+    code, out, _ = run_cli("check", "scenarios", "--reference", history["same"], "--json")
+    assert code == 0
+    assert f'"reference": "reference@{history["same"][:12]}"' in out
 
 
 def test_the_reference_at_a_changed_revision_shows_the_change_side_by_side(
