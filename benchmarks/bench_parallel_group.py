@@ -24,8 +24,13 @@ import sys
 from collections.abc import Callable
 from typing import final
 
+from types import ModuleType
+
+import harness.pipeline
+import harness.reference
 from harness.observation import run_on_virtual_clock
-from harness.pipeline import Command, PipelineExecutor, ReferenceExecutor, StructuredValue
+from harness.pipeline import Command, PipelineExecutor, StructuredValue
+from harness.reference import ReferenceExecutor
 
 from measure import Figure, median, median_note, peak_bytes, wall_seconds
 from report import run_standalone
@@ -57,9 +62,9 @@ class Answer:
         return self.text
 
 
-def build_group(size: int) -> list[Command]:
-    """``size`` branch commands, ``branch-0`` answering ``answer-0`` and so on."""
-    return [Command(f"branch-{index}", Answer(f"answer-{index}")) for index in range(size)]
+def build_group(size: int, package: ModuleType = harness.pipeline) -> list[Command]:
+    """``size`` branch commands of ``package`` (each executor knows only its own), ``branch-0`` answering ``answer-0``."""
+    return [package.Command(f"branch-{index}", Answer(f"answer-{index}")) for index in range(size)]
 
 
 def run_group(executor_class: type, group: list[Command]) -> StructuredValue:
@@ -94,13 +99,16 @@ def _interleaved(rounds: int, measure: Callable[[type], float]) -> dict[type, li
 
 def run(quick: bool = False) -> list[Figure]:
     """Wall time and peak memory of ours and the reference, and both ratios."""
-    group = build_group(BRANCHES)
+    groups = {
+        PipelineExecutor: build_group(BRANCHES, harness.pipeline),
+        ReferenceExecutor: build_group(BRANCHES, harness.reference),
+    }
     rounds = QUICK_ROUNDS if quick else ROUNDS
     memory_rounds = QUICK_MEMORY_ROUNDS if quick else MEMORY_ROUNDS
-    run_group(PipelineExecutor, group)  # warm-up: imports, code paths, allocator arenas
-    run_group(ReferenceExecutor, group)
-    seconds = _interleaved(rounds, lambda cls: wall_seconds(lambda: run_group(cls, group))[0])
-    peaks = _interleaved(memory_rounds, lambda cls: float(peak_bytes(lambda: run_group(cls, group))[0]))
+    run_group(PipelineExecutor, groups[PipelineExecutor])  # warm-up: imports, code paths, allocator arenas
+    run_group(ReferenceExecutor, groups[ReferenceExecutor])
+    seconds = _interleaved(rounds, lambda cls: wall_seconds(lambda: run_group(cls, groups[cls]))[0])
+    peaks = _interleaved(memory_rounds, lambda cls: float(peak_bytes(lambda: run_group(cls, groups[cls]))[0]))
 
     ours_s, reference_s = median(seconds[PipelineExecutor]), median(seconds[ReferenceExecutor])
     ours_peak, reference_peak = median(peaks[PipelineExecutor]), median(peaks[ReferenceExecutor])

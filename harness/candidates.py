@@ -6,6 +6,12 @@ constructor (``stages, *, parallel_cap, delay_ms, source``, and optionally
 ``execute`` returning a structured value, and ``events`` and ``latest_errors``.
 Naming one as ``MODULE:ATTR`` lets a new refactor phase be gated without
 editing the harness.
+
+An :class:`Implementation` carries the :class:`~harness.executor_api.ExecutorApi`
+of the package its executor comes from: ``reference`` is the self-contained
+snapshot :mod:`harness.reference` with its own types, ``extracted`` and every
+``MODULE:ATTR`` candidate (a subclass or rewrite of the extracted executor)
+use :mod:`harness.pipeline`'s.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from types import ModuleType
 from dataclasses import dataclass
 from typing import Final, final
 
+import harness.reference
 from harness.errors import CandidateError
-from harness.pipeline import PipelineExecutor, ReferenceExecutor
+from harness.executor_api import PIPELINE_API, ExecutorApi
+from harness.pipeline import PipelineExecutor
 
 __all__ = ["BUILTIN_IMPLEMENTATIONS", "DEFAULT_CANDIDATE", "Implementation", "resolve_implementation"]
 
@@ -29,17 +37,20 @@ DEFAULT_CANDIDATE: Final = "extracted"
 @final
 @dataclass(frozen=True, slots=True)
 class Implementation:
-    """An executor class under a name observations are labelled with."""
+    """An executor class under a name observations are labelled with, and the API its runs are built from."""
 
     name: str
     executor_class: type
+    api: ExecutorApi = PIPELINE_API
 
     def __repr__(self) -> str:
         return f"Implementation({self.name!r}, {self.executor_class.__module__}.{self.executor_class.__qualname__})"
 
 
 BUILTIN_IMPLEMENTATIONS: Final = {
-    "reference": Implementation("reference", ReferenceExecutor),
+    "reference": Implementation(
+        "reference", harness.reference.ReferenceExecutor, ExecutorApi.from_module(harness.reference)
+    ),
     "extracted": Implementation("extracted", PipelineExecutor),
 }
 

@@ -111,10 +111,13 @@ def check_scenario(
     *,
     repeat: int = 1,
     collisions: Mapping[Path, str] = _NO_COLLISIONS,
+    reference: Implementation = REFERENCE,
 ) -> ScenarioResult:
     """Check one scenario file: candidate against reference, reference against its baseline.
 
     A file listed in ``collisions`` (see :func:`baseline_collisions`) is not run.
+    ``reference`` is the frozen snapshot unless another one is given
+    (``--reference REV``, or a new snapshot being frozen).
     """
     shown = str(path)
     collision = collisions.get(Path(path))
@@ -125,23 +128,28 @@ def check_scenario(
     except InvalidInputError as exc:
         return ScenarioResult(shown, Path(path).stem, "invalid", str(exc))
     try:
-        reference_runs = [_observe_or_unfinished(scenario, REFERENCE) for _ in range(repeat)]
+        reference_runs = [_observe_or_unfinished(scenario, reference) for _ in range(repeat)]
         candidate_runs = [_observe_or_unfinished(scenario, candidate) for _ in range(repeat)]
     except CandidateError as exc:
         return ScenarioResult(shown, scenario.name, "invalid", str(exc))
     unfinished = _unfinished_result(shown, scenario.name, candidate.name, reference_runs[0], candidate_runs[0])
     if unfinished is not None:
         return unfinished
-    reference, observed = cast("Observation", reference_runs[0]), cast("Observation", candidate_runs[0])
+    reference_observation, observed = cast("Observation", reference_runs[0]), cast("Observation", candidate_runs[0])
     reference_runs = [run for run in reference_runs if not isinstance(run, DeadlineExceeded)]
     candidate_runs = [run for run in candidate_runs if not isinstance(run, DeadlineExceeded)]
-    for label, runs in (("reference", reference_runs), (candidate.name, candidate_runs)):
+    for label, runs in ((reference.name, reference_runs), (candidate.name, candidate_runs)):
         unstable = _repeat_difference(runs)
         if unstable is not None:
             return ScenarioResult(
-                shown, scenario.name, "nondeterministic", f"{label}: {unstable}", reference=reference, candidate=observed
+                shown,
+                scenario.name,
+                "nondeterministic",
+                f"{label}: {unstable}",
+                reference=reference_observation,
+                candidate=observed,
             )
-    candidate_differences = tuple(diff_observations(reference, observed))
+    candidate_differences = tuple(diff_observations(reference_observation, observed))
     pinned = baseline_path(path)
     if not pinned.exists():
         status: CheckStatus = "mismatch" if candidate_differences else "unpinned"
@@ -151,17 +159,17 @@ def check_scenario(
             status,
             f"no baseline at {pinned} (run `harness record {shown}`)",
             candidate_differences,
-            reference=reference,
+            reference=reference_observation,
             candidate=observed,
         )
     try:
         baseline = load_baseline(pinned)
     except InvalidInputError as exc:
         return ScenarioResult(shown, scenario.name, "invalid", str(exc))
-    baseline_differences = tuple(diff_observations(baseline, reference))
+    baseline_differences = tuple(diff_observations(baseline, reference_observation))
     status = "match" if not candidate_differences and not baseline_differences else "mismatch"
     return ScenarioResult(
-        shown, scenario.name, status, None, candidate_differences, baseline_differences, reference, observed
+        shown, scenario.name, status, None, candidate_differences, baseline_differences, reference_observation, observed
     )
 
 

@@ -9,6 +9,7 @@ did not finish), 2 for invalid input (one line naming the file and the key),
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -17,15 +18,26 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from harness import __version__
-from harness.candidates import DEFAULT_CANDIDATE, Implementation, resolve_implementation
+from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.baselines import write_atomic
 from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario, summary_line
 from harness.errors import HarnessError
 from harness.gate.app import run_gate
+from harness.gate.config import load_reference_settings
 from harness.observation import DeadlineExceeded, canonical_json, observe
 from harness.progress import progress_for
 from harness.repro import replay
 from harness.scenario.loader import discover_scenarios, load_scenario
+from harness.snapshot import (
+    ExecutorEntry,
+    FreezeRequest,
+    FreezeResult,
+    freeze,
+    implementation_from_snapshot,
+    import_snapshot,
+    reference_at,
+    render_manifest,
+)
 from harness.svg import render_svg
 from harness.timeline import render_timeline
 
@@ -75,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the observation as canonical JSON")
     run.add_argument("--timeline", action="store_true", help="draw the timeline of every command call")
     run.add_argument("--svg", type=Path, metavar="FILE", help="also write the timeline as an SVG picture")
+    _add_reference_option(run, "with --impl reference: run the area's executor as of git revision REV")
     run.set_defaults(handler=_run)
 
     check = commands.add_parser("check", help="compare a candidate with the reference and the baselines")
@@ -82,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--candidate", default=DEFAULT_CANDIDATE, help="MODULE:ATTR of the executor under test")
     check.add_argument("--repeat", type=_positive, default=1, help="run each scenario N times per implementation")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_reference_option(check, "compare with the area's executor as of git revision REV instead of the snapshot")
     check.set_defaults(handler=_check)
 
     record = commands.add_parser("record", help="write the baselines from the reference executor")
@@ -93,7 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("file", type=Path, help="a scenario file, usually from artifacts/repro/")
     repro.add_argument("--candidate", default=DEFAULT_CANDIDATE, help="MODULE:ATTR of the executor under test")
     repro.add_argument("--svg", type=Path, metavar="FILE", help="also write both timelines as an SVG picture")
+    _add_reference_option(repro, "replay on the area's executor as of git revision REV instead of the snapshot")
     repro.set_defaults(handler=_repro)
+
+    freeze_command = commands.add_parser("freeze", help="write the area's executor as the new frozen reference")
+    freeze_command.add_argument("--rev", help="the git revision to freeze (default: the working tree)")
+    freeze_command.add_argument("--area", help="the package folder to freeze (default: [tool.harness.gate] area)")
+    freeze_command.add_argument("--force", action="store_true", help="freeze even with uncommitted changes in the area")
+    freeze_command.add_argument(
+        "--executor",
+        metavar="MODULE:CLASS",
+        help="the area's executor to freeze as the reference; releases the kept modules (default: as before)",
+    )
+    freeze_command.add_argument("--notes", help="why the reference is pinned here, recorded in the manifest")
+    freeze_command.set_defaults(handler=_freeze)
 
     gate = commands.add_parser("gate", help="enforce a refactor phase's guardrails and write its evidence note")
     gate.add_argument("--area", help="the package folder to gate (default: [tool.harness.gate] area)")
@@ -104,6 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_reference_option(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument(
+        "--reference",
+        metavar="REV[:MODULE:CLASS]",
+        help=f"{text} (default executor: executor:PipelineExecutor of [tool.harness.gate] area)",
+    )
+
+
+def _reference(spec: str | None) -> Implementation:
+    """The frozen snapshot, or the area's executor at the git revision ``spec``."""
+    if spec is None:
+        return BUILTIN_IMPLEMENTATIONS["reference"]
+    root = Path.cwd()
+    area, package, snapshot = load_reference_settings(root)
+    return reference_at(root, spec, area=area, package=package, snapshot=snapshot)
+
+
 def _scenario_paths(paths: Sequence[Path]) -> list[Path]:
     found = discover_scenarios(list(paths) or [DEFAULT_CORPUS])
     if not found:
@@ -112,7 +156,9 @@ def _scenario_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    implementation = resolve_implementation(args.impl)
+    if args.reference is not None and args.impl != "reference":
+        raise _UsageError(f"--reference {args.reference}: only with --impl reference, not --impl {args.impl}")
+    implementation = _reference(args.reference) if args.impl == "reference" else resolve_implementation(args.impl)
     scenario = load_scenario(args.scenario)
     observation = observe(scenario, implementation)
     if args.json:
@@ -139,19 +185,20 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     candidate = resolve_implementation(args.candidate)
+    reference = _reference(args.reference)
     paths = _scenario_paths(args.paths)
     collisions = baseline_collisions(paths)
     results: list[ScenarioResult] = []
     with progress_for(out, candidate=candidate.name, total=len(paths), json_output=args.json) as progress:
         for path in paths:
             progress.started(path.stem)
-            result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions)
+            result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions, reference=reference)
             results.append(result)
             progress.finished(result)
             if result.status == "invalid":
                 err.write(f"harness check: {result.message}\n")
     if args.json:
-        out.write(json.dumps(_check_report(results, candidate), ensure_ascii=False, indent=2) + "\n")
+        out.write(json.dumps(_check_report(results, candidate, reference), ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(summary_line(results) + "\n")
     if any(result.status == "invalid" for result in results):
@@ -159,9 +206,12 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
 
 
-def _check_report(results: Sequence[ScenarioResult], candidate: Implementation) -> dict[str, object]:
+def _check_report(
+    results: Sequence[ScenarioResult], candidate: Implementation, reference: Implementation
+) -> dict[str, object]:
     return {
         "candidate": candidate.name,
+        "reference": reference.name,
         "results": [
             {
                 "path": result.path,
@@ -201,7 +251,7 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    outcome = replay(args.file, resolve_implementation(args.candidate))
+    outcome = replay(args.file, resolve_implementation(args.candidate), reference=_reference(args.reference))
     out.write(outcome.report() + "\n")
     if args.svg is not None:
         names = (outcome.reference["implementation"], outcome.candidate["implementation"])
@@ -212,6 +262,55 @@ def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         write_atomic(args.svg, svg)
     return EXIT_OK if outcome.agree else EXIT_FAILED
+
+
+def _freeze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    root = Path.cwd()
+    area, package, snapshot = load_reference_settings(root, area=args.area)
+    executor = ExecutorEntry.parse(args.executor, where="--executor") if args.executor else None
+    result = freeze(FreezeRequest(
+        project_root=root,
+        area=area,
+        package=package,
+        snapshot=snapshot,
+        rev=args.rev,
+        force=args.force,
+        executor=executor,
+        notes=args.notes,
+    ))
+    manifest = result.manifest
+    kept = ", ".join(manifest.kept) or "none"
+    out.write(f"froze {area} at {manifest.source_revision} into {snapshot}\n")
+    out.write(f"  reference executor {manifest.executor}; kept modules: {kept}\n")
+    for label, paths in (("added", result.added), ("changed", result.changed), ("removed", result.removed)):
+        for path in paths:
+            out.write(f"  {label:<8} {snapshot}/{path}\n")
+    if not (result.added or result.changed or result.removed):
+        out.write("  no file changed\n")
+    return _corpus_agrees(result, out)
+
+
+def _corpus_agrees(result: FreezeResult, out: TextIO) -> int:
+    """Run the corpus on the snapshot just written (imported afresh) against the pinned baselines."""
+    found = discover_scenarios([DEFAULT_CORPUS]) if DEFAULT_CORPUS.is_dir() else []
+    if not found:
+        out.write(f"corpus: no scenarios under {DEFAULT_CORPUS}/ to compare with\n")
+        return EXIT_OK
+    digest = hashlib.sha256(render_manifest(result.manifest)).hexdigest()
+    package = import_snapshot(result.directory, f"_harness_frozen_{digest[:12]}")
+    frozen = implementation_from_snapshot(package, result.manifest.executor, label="new reference")
+    collisions = baseline_collisions(found)
+    results = [check_scenario(path, frozen, collisions=collisions, reference=frozen) for path in found]
+    disagree = [r.name for r in results if r.status not in ("match", "unpinned")]
+    if not disagree:
+        out.write(f"corpus: all {len(results)} scenarios agree with the new reference\n")
+        return EXIT_OK
+    shown = ", ".join(disagree[:10]) + (", ..." if len(disagree) > 10 else "")
+    out.write(
+        f"corpus: {len(disagree)} of {len(results)} scenarios disagree with the new reference: {shown} "
+        "(`harness check` shows how; `harness record` if the change is intended)\n"
+    )
+    return EXIT_FAILED
 
 
 def _gate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

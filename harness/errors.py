@@ -16,6 +16,7 @@ __all__ = [
     "InvalidConfigError",
     "InvalidInputError",
     "InvalidScenarioError",
+    "SnapshotError",
 ]
 
 
@@ -52,3 +53,7 @@ class InvalidConfigError(InvalidInputError):
 
 class CandidateError(HarnessError, ValueError):
     """A ``MODULE:ATTR`` candidate cannot be imported or is not an executor class."""
+
+
+class SnapshotError(HarnessError, ValueError):
+    """A reference snapshot cannot be built, read or imported (``harness freeze``, ``--reference REV``)."""

@@ -17,6 +17,9 @@ command's ``interrupts`` ends the run with outcome ``interrupted``.
 
 looptime serves both the CLI and the tests: it is an event-loop class, so the
 harness creates its own loop with it rather than relying on its pytest plugin.
+
+The run is built, and its errors and values read, through the implementation's
+:class:`~harness.executor_api.ExecutorApi`: the frozen reference has types of its own.
 """
 
 from __future__ import annotations
@@ -27,23 +30,19 @@ import math
 import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import looptime
 
 from harness.candidates import Implementation
 from harness.errors import CandidateError, HarnessError
-from harness.pipeline import (
-    MISSING,
-    PipelineError,
-    PipelineEvent,
-    PipelineStageError,
-    SecurityDescriptor,
-    StructuredValue,
-)
+from harness.executor_api import ExecutorApi
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
 from harness.scenario.commands import SCENARIO_INTERRUPTS, BuiltPipeline, Recorder, build_pipeline
 from harness.scenario.model import Scenario
+
+if TYPE_CHECKING:  # only for annotations: values are read through the implementation's API
+    from harness.pipeline import PipelineEvent, SecurityDescriptor, StructuredValue
 
 __all__ = [
     "BEHAVIOUR_EXCLUDED_KEYS",
@@ -133,14 +132,22 @@ def observe(scenario: Scenario, implementation: Implementation) -> Observation:
     Raises :class:`DeadlineExceeded` when the run does not finish by the
     scenario's ``deadline_ms``.
     """
-    return run_on_virtual_clock(lambda: observe_async(scenario, implementation))
+    try:
+        return run_on_virtual_clock(lambda: observe_async(scenario, implementation))
+    except (AttributeError, TypeError) as exc:
+        # An executor of another revision (``--reference REV``) may record
+        # events or values of another shape: one line, not a traceback.
+        raise CandidateError(
+            f"{implementation.name}: its events or values do not have the shape the harness reads: {exc}"
+        ) from None
 
 
 async def observe_async(scenario: Scenario, implementation: Implementation) -> Observation:
     """Like :func:`observe`, on the running loop (which should have a virtual clock)."""
     loop = asyncio.get_running_loop()
     recorder = Recorder()
-    built = build_pipeline(scenario, recorder)
+    api = implementation.api
+    built = build_pipeline(scenario, recorder, api)
     started = loop.time()
     parallel_stages = {index for index, stage in enumerate(scenario.stages, start=1) if not isinstance(stage, str)}
     runs: list[Observation] = []
@@ -163,18 +170,18 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
             async with asyncio.timeout_at(started + scenario.deadline_ms / 1000) as deadline:
                 for _ in range(scenario.runs):
                     run_started = loop.time()
-                    outcome, output, error = await _execute_once(executor, built)
-                    stages = _stage_documents(executor.events, parallel_stages)
+                    outcome, output, error = await _execute_once(executor, built, api)
+                    stages = _stage_documents(executor.events, parallel_stages, api)
                     if outcome == "interrupted" and stages and stages[-1]["outcome"] == "retry":
                         stages[-1]["outcome"] = "interrupted"  # the stage the interrupt escaped from
                     runs.append({
                         "outcome": outcome,
-                        "output": _value_document(output) if output is not None else None,
+                        "output": _value_document(output, api) if output is not None else None,
                         "error": error,
                         "elapsed_ms": round((loop.time() - run_started) * 1000),
                         "stages": stages,
-                        "latest_errors": _plain(list(executor.latest_errors)),
-                        "events": [_event_document(event) for event in executor.events],
+                        "latest_errors": _plain(list(executor.latest_errors), api),
+                        "events": [_event_document(event, api) for event in executor.events],
                     })
                     if outcome == "interrupted":
                         break
@@ -210,18 +217,18 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
 
 
 async def _execute_once(
-    executor: Any, built: BuiltPipeline
+    executor: Any, built: BuiltPipeline, api: ExecutorApi
 ) -> tuple[str, StructuredValue | None, dict[str, Any] | None]:
     """One run: its outcome, its output, and its error as the observation shows it."""
     try:
         value = await built.make_input()
         return "ok", await executor.execute(value), None
-    except PipelineStageError as exc:
+    except api.PipelineStageError as exc:
         stage_error: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
         stage_error["command"] = getattr(exc, "command", None)
         stage_error["stage_index"] = getattr(exc, "stage_index", None)
         return "error", None, stage_error
-    except PipelineError as exc:
+    except api.PipelineError as exc:
         return "error", None, {"type": type(exc).__name__, "message": str(exc)}
     except SCENARIO_INTERRUPTS as exc:
         shown = type(exc).__mro__[1].__name__  # KeyboardInterrupt, not the scenario's subclass
@@ -243,7 +250,9 @@ def _deadline_message(scenario: Scenario, recorder: Recorder, elapsed_s: float) 
     )
 
 
-def _stage_documents(events: tuple[PipelineEvent, ...], parallel_stages: set[int]) -> list[dict[str, Any]]:
+def _stage_documents(
+    events: tuple[PipelineEvent, ...], parallel_stages: set[int], api: ExecutorApi
+) -> list[dict[str, Any]]:
     """One entry per stage execution, from its STAGE_START to its success, failure or retry."""
     documents: list[dict[str, Any]] = []
     for event in events:
@@ -255,31 +264,31 @@ def _stage_documents(events: tuple[PipelineEvent, ...], parallel_stages: set[int
                 "attempt": event.attempt,
                 "outcome": "retry",
                 "error": None,
-                **_value_document(None),
+                **_value_document(None, api),
             })
         elif event.type == "STAGE_SUCCESS" and documents:
             documents[-1]["outcome"] = "success"
-            documents[-1].update(_value_document(event.output))
+            documents[-1].update(_value_document(event.output, api))
         elif event.type == "STAGE_FAILURE" and documents:
             documents[-1]["outcome"] = "failure"
             documents[-1]["error"] = event.error
     return documents
 
 
-def _value_document(value: StructuredValue | None) -> dict[str, Any]:
+def _value_document(value: StructuredValue | None, api: ExecutorApi) -> dict[str, Any]:
     if value is None:
-        return dict.fromkeys(("type", "text", "data", "errors"), None) | _descriptor_document(None)
+        return dict.fromkeys(("type", "text", "data", "errors"), None) | _descriptor_document(None, api)
     errors = (value.metadata or {}).get("errors") if value.type == "array" else None
     return {
         "type": value.type,
         "text": value.text,
-        "data": _plain(value.data),
-        "errors": _plain(errors) if isinstance(errors, list) else [],
-        **_descriptor_document(value.descriptor),
+        "data": _plain(value.data, api),
+        "errors": _plain(errors, api) if isinstance(errors, list) else [],
+        **_descriptor_document(value.descriptor, api),
     }
 
 
-def _descriptor_document(descriptor: SecurityDescriptor | None) -> dict[str, Any]:
+def _descriptor_document(descriptor: SecurityDescriptor | None, api: ExecutorApi) -> dict[str, Any]:
     if descriptor is None:
         return dict.fromkeys(("labels", "taint", "sources", "tools", "capability", "policy_context"))
     return {
@@ -291,26 +300,26 @@ def _descriptor_document(descriptor: SecurityDescriptor | None) -> dict[str, Any
             for t in descriptor.tools
         ],
         "capability": descriptor.capability,
-        "policy_context": _plain(descriptor.policy_context),
+        "policy_context": _plain(descriptor.policy_context, api),
     }
 
 
-def _event_document(event: PipelineEvent) -> dict[str, Any]:
+def _event_document(event: PipelineEvent, api: ExecutorApi) -> dict[str, Any]:
     document: dict[str, Any] = {"type": event.type}
     for key in ("stage", "command", "attempt", "context_id", "target", "error", "reason"):
         found = getattr(event, key)
         if found is not None:
             document[key] = found
     if event.duration_ms is not None:
-        document["duration_ms"] = _plain(event.duration_ms)
+        document["duration_ms"] = _plain(event.duration_ms, api)
     return document
 
 
-def _plain(value: object) -> Any:
+def _plain(value: object, api: ExecutorApi) -> Any:
     """The JSON form of a value: structured values as their data, floats that JSON lacks as text."""
-    if isinstance(value, StructuredValue):
-        return _plain(value.data)
-    if value is MISSING:
+    if isinstance(value, api.StructuredValue):
+        return _plain(value.data, api)
+    if value is api.MISSING:
         return None
     if isinstance(value, float):
         if math.isnan(value):
@@ -321,9 +330,9 @@ def _plain(value: object) -> Any:
     if value is None or isinstance(value, (str, int, bool)):
         return value
     if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): _plain(item, api) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [_plain(item, api) for item in value]
     return repr(value)
 
 

@@ -5,6 +5,8 @@ Installed as a ``pytest11`` entry point, so any suite in an environment where
 
 - ``--candidate MODULE:ATTR`` points every fixture, baseline test and property
   at another executor (default: the extracted executor);
+- ``--reference REV[:MODULE:CLASS]`` compares with the area's executor as of a
+  git revision of the test run's root instead of the frozen snapshot;
 - fixtures ``harness`` (a :class:`~harness.testing.ScenarioHarness`),
   ``harness_candidate`` and ``harness_reference`` (implementations), and
   ``baseline_snapshot`` (syrupy's ``snapshot`` using the baseline extension on
@@ -28,7 +30,9 @@ from hypothesis import HealthCheck, settings
 
 from harness.baselines import BaselineExtension
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
-from harness.errors import CandidateError
+from harness.errors import CandidateError, HarnessError
+from harness.gate.config import load_reference_settings
+from harness.snapshot import reference_at
 from harness.testing import ScenarioHarness
 
 __all__ = ["PROFILE_ENV", "PROFILES", "choose_profile", "register_profiles"]
@@ -83,6 +87,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="MODULE:ATTR",
         help="executor class under test for harness fixtures, baselines and properties (default: extracted)",
     )
+    group.addoption(
+        "--reference",
+        default=None,
+        metavar="REV[:MODULE:CLASS]",
+        help="compare with the area's executor as of this git revision (default: the frozen snapshot)",
+    )
     parser.addini("harness_baselines", "folder of pinned baselines for baseline_snapshot", default="baselines")
 
 
@@ -110,6 +120,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_CANDIDATE] = resolve_implementation(config.getoption("candidate"))
     except CandidateError as exc:
         raise pytest.UsageError(f"--candidate {exc}") from None
+    config.stash[_REFERENCE] = _reference(config)
+
+
+def _reference(config: pytest.Config) -> Implementation:
+    spec = config.getoption("reference")
+    if spec is None:
+        return BUILTIN_IMPLEMENTATIONS["reference"]
+    try:
+        area, package, snapshot = load_reference_settings(config.rootpath)
+        return reference_at(config.rootpath, spec, area=area, package=package, snapshot=snapshot)
+    except HarnessError as exc:
+        raise pytest.UsageError(f"--reference {exc}") from None
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -119,6 +141,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 _CANDIDATE = pytest.StashKey[Implementation]()
+_REFERENCE = pytest.StashKey[Implementation]()
 
 
 @pytest.fixture(scope="session")
@@ -128,15 +151,17 @@ def harness_candidate(pytestconfig: pytest.Config) -> Implementation:
 
 
 @pytest.fixture(scope="session")
-def harness_reference() -> Implementation:
-    """The frozen reference executor, the oracle."""
-    return BUILTIN_IMPLEMENTATIONS["reference"]
+def harness_reference(pytestconfig: pytest.Config) -> Implementation:
+    """The oracle: the frozen reference snapshot, or the executor at ``--reference REV``."""
+    return pytestconfig.stash[_REFERENCE]
 
 
 @pytest.fixture
-def harness(request: pytest.FixtureRequest, harness_candidate: Implementation) -> ScenarioHarness:
+def harness(
+    request: pytest.FixtureRequest, harness_candidate: Implementation, harness_reference: Implementation
+) -> ScenarioHarness:
     """Load and run scenarios (paths relative to the test file) and assert candidate and reference agree."""
-    return ScenarioHarness(candidate=harness_candidate, root=Path(request.path).parent)
+    return ScenarioHarness(candidate=harness_candidate, reference=harness_reference, root=Path(request.path).parent)
 
 
 @pytest.fixture

@@ -83,9 +83,11 @@ class ReproOutcome:
         return "\n".join([head, render_divergence(self.reference["timeline"], self.candidate["timeline"], labels=names)])
 
 
-def replay(path: Path | str, candidate: Implementation) -> ReproOutcome:
-    """Run a repro file on the reference and on ``candidate``."""
+def replay(
+    path: Path | str, candidate: Implementation, *, reference: Implementation = BUILTIN_IMPLEMENTATIONS["reference"]
+) -> ReproOutcome:
+    """Run a repro file on ``reference`` (the frozen snapshot by default) and on ``candidate``."""
     scenario = load_scenario(path)
-    reference = observe(scenario, BUILTIN_IMPLEMENTATIONS["reference"])
+    pinned = observe(scenario, reference)
     observed = observe(scenario, candidate)
-    return ReproOutcome(reference, observed, tuple(diff_observations(reference, observed)))
+    return ReproOutcome(pinned, observed, tuple(diff_observations(pinned, observed)))

@@ -21,3 +21,27 @@ def test_importing_the_executor_loads_no_harness_module() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "['harness']"
+
+
+def test_importing_the_frozen_reference_loads_no_other_harness_module() -> None:
+    """The snapshot is self-contained: importing it loads neither the area it was taken from nor the harness."""
+    probe = (
+        "import sys, harness.reference; "
+        "print(sorted(m for m in sys.modules if m.startswith('harness') and not m.startswith('harness.reference')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['harness']"
+
+
+def test_the_frozen_reference_exposes_the_area_api_and_its_reference_executor() -> None:
+    """``harness.reference`` re-exports the area barrel's names, each its own copy, plus ``ReferenceExecutor``."""
+    import harness.pipeline
+    import harness.reference
+
+    assert harness.reference.__all__ == sorted([*harness.pipeline.__all__, "ReferenceExecutor"])
+    assert harness.reference.ReferenceExecutor.__module__ == "harness.reference.reference"
+    for name in harness.pipeline.__all__:
+        copied = getattr(harness.reference, name)
+        if isinstance(copied, type) or callable(copied):
+            assert copied is not getattr(harness.pipeline, name), name
+            assert copied.__module__.startswith("harness.reference."), name

@@ -10,7 +10,6 @@ the offending value.
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from harness.gate.area import dotted_name, locate_package
 from harness.gate.history import resolve_commit, root_commit
 from harness.gate.types import PackageLocation
 
-__all__ = ["DEFAULT_COMMANDS", "GATE_KEYS", "GateConfig", "load_config"]
+__all__ = ["DEFAULT_COMMANDS", "DEFAULT_REFERENCE", "GATE_KEYS", "GateConfig", "load_config", "load_reference_settings"]
 
 DEFAULT_AREA = "harness/pipeline"
 DEFAULT_COMMANDS = ("python3 -m pytest -n auto", "harness check")
@@ -38,9 +37,11 @@ GATE_KEYS = (
     "note",
     "reference",
     "reference_importers",
-    "reference_sha256",
 )
-_SHA256 = re.compile(r"[0-9a-f]{64}")
+DEFAULT_REFERENCE = "harness/reference"
+_RETIRED = {
+    "reference_sha256": "replaced by the snapshot's MANIFEST.json, which pins every file; remove the key",
+}
 _COMMAND_LINE = "command line"
 
 
@@ -50,7 +51,10 @@ class GateConfig:
 
     ``base`` is the revision as configured (or the root commit when unset)
     and ``base_commit`` its full hash. Paths are relative to ``project_root``;
-    ``reference_importers`` are dotted module names.
+    ``reference`` is the directory of the frozen snapshot (its ``MANIFEST.json``
+    pins every file) and ``reference_package`` its dotted name;
+    ``reference_importers`` are the dotted names of the area modules allowed
+    to import it (none by default).
     """
 
     project_root: Path
@@ -62,7 +66,7 @@ class GateConfig:
     min_module_lines: int
     duplication_exempt: tuple[str, ...]
     reference: str | None
-    reference_sha256: str | None
+    reference_package: str | None
     reference_importers: tuple[str, ...]
     note: str
 
@@ -89,6 +93,9 @@ def load_config(
     root = project_root.resolve()
     source = root / "pyproject.toml"
     table = _read_table(source)
+    retired = sorted(set(table) & set(_RETIRED))
+    if retired:
+        raise InvalidConfigError(source, f"{_TABLE}.{retired[0]}", _RETIRED[retired[0]])
     unknown = sorted(set(table) - set(GATE_KEYS))
     if unknown:
         problem = f"unknown key; known keys are {', '.join(GATE_KEYS)}"
@@ -96,8 +103,6 @@ def load_config(
 
     area_value = area if area is not None else _string(source, table, "area", DEFAULT_AREA)
     reference = _optional_path(source, table, "reference")
-    pinned = _optional_string(source, table, "reference_sha256")
-    _check_reference_pair(source, reference, pinned)
     importers = _module_names(source, table, "reference_importers")
     commands = _string_list(source, table, "commands", DEFAULT_COMMANDS)
     min_module_lines = _positive_int(source, table, "min_module_lines", DEFAULT_MIN_MODULE_LINES)
@@ -112,9 +117,7 @@ def load_config(
         location = locate_package(root, area_value, source=source, key=f"{_TABLE}.area")
     else:
         location = locate_package(root, area_value, source=_COMMAND_LINE, key="--area")
-    if reference is not None and dotted_name(location, reference) is None:
-        problem = f'"{reference}" is not a module importable from {location.import_root}'
-        raise InvalidConfigError(source, f"{_TABLE}.reference", problem)
+    reference_package = None if reference is None else _snapshot_package(source, location, reference)
     base_spec, base_commit = _resolve_base(root, source, table, base)
     return GateConfig(
         project_root=root,
@@ -126,8 +129,8 @@ def load_config(
         min_module_lines=min_module_lines,
         duplication_exempt=exempt,
         reference=reference,
-        reference_sha256=pinned.lower() if pinned else None,
-        reference_importers=importers if importers is not None else (location.package,),
+        reference_package=reference_package,
+        reference_importers=importers if importers is not None else (),
         note=note_value,
     )
 
@@ -217,16 +220,34 @@ def _module_names(source: Path, table: Mapping[str, object], key: str) -> tuple[
     return tuple(name.removesuffix(".__init__") for name in names)
 
 
-def _check_reference_pair(source: Path, reference: str | None, pinned: str | None) -> None:
-    if reference is not None and pinned is None:
-        problem = "required when reference is set: the sha256 hex digest of the reference file"
-        raise InvalidConfigError(source, f"{_TABLE}.reference_sha256", problem)
-    if pinned is not None and reference is None:
-        problem = "set without reference; name the frozen reference module or drop the digest"
-        raise InvalidConfigError(source, f"{_TABLE}.reference_sha256", problem)
-    if pinned is not None and not _SHA256.fullmatch(pinned.lower()):
-        problem = f"expected 64 hexadecimal digits, got {_render(pinned)}"
-        raise InvalidConfigError(source, f"{_TABLE}.reference_sha256", problem)
+def _snapshot_package(source: Path, location: PackageLocation, reference: str) -> str:
+    """The dotted name of the snapshot directory ``reference``, which must be an importable package."""
+    name = dotted_name(location, f"{reference}/__init__.py")
+    if name is None or not (location.project_root / reference / "__init__.py").is_file():
+        problem = f'"{reference}" is not a package directory importable from {location.import_root}'
+        raise InvalidConfigError(source, f"{_TABLE}.reference", problem)
+    return name
+
+
+def load_reference_settings(project_root: Path, *, area: str | None = None) -> tuple[str, str, str]:
+    """The area's path and dotted name, and the snapshot directory, for ``freeze`` and ``--reference REV``.
+
+    Reads only ``area`` and ``reference`` of ``[tool.harness.gate]`` (defaults
+    ``harness/pipeline`` and ``harness/reference``) and needs neither git nor
+    the area on disk: ``--reference REV`` reads the area from the revision.
+    Raises InvalidConfigError for a value that is not a relative package path.
+    """
+    root = project_root.resolve()
+    source = root / "pyproject.toml"
+    table = _read_table(source)
+    where, key = (_COMMAND_LINE, "--area") if area is not None else (str(source), f"{_TABLE}.area")
+    spelled = area if area is not None else _string(source, table, "area", DEFAULT_AREA)
+    path = PurePosixPath(spelled)
+    parts = path.parts[1:] if path.parts[:1] == ("src",) else path.parts
+    if path.is_absolute() or not parts or not all(part.isidentifier() for part in parts):
+        raise InvalidConfigError(where, key, f'"{spelled}" is not a package path relative to the project root')
+    reference = _optional_path(source, table, "reference") or DEFAULT_REFERENCE
+    return path.as_posix(), ".".join(parts), reference
 
 
 def _resolve_base(

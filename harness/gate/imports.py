@@ -1,4 +1,4 @@
-"""The ``import-cycle`` and ``frozen-reference`` guardrails, read from grimp's import graph.
+"""The ``import-cycle`` and ``frozen-reference`` guardrails, read from grimp's import graph and the manifest.
 
 grimp builds graphs of top-level packages only, found through ``sys.path``;
 :func:`build_import_graph` therefore builds the graph of the area's top
@@ -9,7 +9,6 @@ count: they are dependencies too, even if Python never executes them.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import sys
 from collections.abc import Iterator, Sequence
@@ -19,14 +18,14 @@ from pathlib import Path
 import grimp
 from grimp.exceptions import SourceSyntaxError
 
-from harness.gate.area import dotted_name
+from harness.errors import SnapshotError
 from harness.gate.types import AreaModule, Finding, PackageLocation, ReferenceReport, Rule
+from harness.snapshot.manifest import MANIFEST_NAME, Manifest, read_manifest, verify_snapshot
 
 __all__ = [
     "build_import_graph",
     "check_frozen_reference",
     "check_import_cycles",
-    "reference_sha256",
 ]
 
 
@@ -120,12 +119,12 @@ def check_import_cycles(graph: grimp.ImportGraph, modules: Sequence[AreaModule])
     return findings
 
 
-def reference_sha256(path: Path) -> str | None:
-    """The sha256 hex digest of a file's bytes, or ``None`` if it cannot be read."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
+def _first_line_importing(graph: grimp.ImportGraph, importer: str, package: str) -> tuple[str, int] | None:
+    """The first module under ``package`` that ``importer`` imports directly, with the line."""
+    for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+        if imported == package or imported.startswith(package + "."):
+            return imported, _first_import_line(graph, importer, imported)
+    return None
 
 
 def check_frozen_reference(
@@ -134,41 +133,66 @@ def check_frozen_reference(
     *,
     location: PackageLocation,
     reference: str,
-    pinned_sha256: str,
+    reference_package: str,
     allowed_importers: Sequence[str],
 ) -> tuple[list[Finding], ReferenceReport]:
-    """Check the reference's digest against the pin and who in the area imports it.
+    """Check the snapshot ``reference`` against its manifest, and the imports both ways.
 
-    Modules outside the area may import the reference freely; inside it only
-    ``allowed_importers`` (dotted names) may.
+    Every file must match ``MANIFEST.json`` (a changed, added or missing file
+    is named); no area module but ``allowed_importers`` may import the
+    snapshot; and no snapshot module may import the area (or anything else
+    of the top package outside the snapshot).
     """
+    rule = Rule.FROZEN_REFERENCE
     findings: list[Finding] = []
-    actual = reference_sha256(location.project_root / reference)
-    if actual is None:
-        message = "the frozen reference is missing or unreadable"
-        findings.append(Finding(Rule.FROZEN_REFERENCE, reference, 1, message))
-    elif actual != pinned_sha256:
-        message = (
-            f"the frozen reference changed: sha256 {actual} != pinned {pinned_sha256}; "
-            "update reference_sha256 in the same change if the change is deliberate"
-        )
-        findings.append(Finding(Rule.FROZEN_REFERENCE, reference, 1, message))
+    directory = location.project_root / reference
+    try:
+        manifest: Manifest | None = read_manifest(directory)
+    except SnapshotError as error:
+        manifest = None
+        findings.append(Finding(rule, f"{reference}/{MANIFEST_NAME}", 1, str(error).removeprefix(f"{directory}/")))
+    if manifest is not None:
+        for problem in verify_snapshot(directory, manifest):
+            fix = "; run `harness freeze` if the change is deliberate"
+            findings.append(Finding(rule, f"{reference}/{problem.path}", 1, f"{problem}{fix}"))
 
-    name = dotted_name(location, reference)
-    paths = {module.name: module.path for module in modules}
     importers: list[str] = []
-    if name is not None and name in graph.modules:
-        for importer in sorted(graph.find_modules_that_directly_import(name)):
-            if importer not in paths:
-                continue
-            importers.append(importer)
-            if importer in allowed_importers:
-                continue
+    for module in modules:
+        if module.name not in graph.modules:
+            continue
+        found = _first_line_importing(graph, module.name, reference_package)
+        if found is None:
+            continue
+        importers.append(module.name)
+        if module.name not in allowed_importers:
             allowed = ", ".join(allowed_importers) or "no module of the area"
-            message = f"imports the frozen reference {name}; only {allowed} may import it"
-            line = _first_import_line(graph, importer, name)
-            findings.append(Finding(Rule.FROZEN_REFERENCE, paths[importer], line, message))
+            message = f"imports the frozen reference {found[0]}; only {allowed} may import it"
+            findings.append(Finding(rule, module.path, found[1], message))
+    snapshot_modules = sorted(
+        name for name in graph.modules if name == reference_package or name.startswith(reference_package + ".")
+    )
+    for name in snapshot_modules:
+        outside = sorted(
+            imported
+            for imported in graph.find_modules_directly_imported_by(name)
+            if imported != reference_package and not imported.startswith(reference_package + ".")
+        )
+        if outside:
+            line = _first_import_line(graph, name, outside[0])
+            message = (
+                f"the frozen reference imports {outside[0]}; a snapshot imports only itself and the standard library"
+            )
+            findings.append(Finding(rule, _module_path(location, name), line, message))
     report = ReferenceReport(
-        path=reference, sha256=actual, pinned_sha256=pinned_sha256, importers=tuple(importers)
+        path=reference,
+        source_revision=manifest.source_revision if manifest is not None else None,
+        files=len(manifest.files) if manifest is not None else 0,
+        importers=tuple(importers),
     )
     return findings, report
+
+
+def _module_path(location: PackageLocation, name: str) -> str:
+    base = location.import_root.joinpath(*name.split("."))
+    path = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+    return _relative(location, str(path))

@@ -224,9 +224,11 @@ def _reference_sentence(config: GateConfig, report: GuardrailReport) -> str:
     if config.reference is None or reference is None:
         return "No frozen reference is configured."
     where = f"The frozen reference {_code(reference.path)}"
-    digest = f"sha256 {_code(reference.sha256 or '')}"
-    frozen = "Being frozen, it is held only to this guardrail and to acyclic imports."
+    pinned = f"{reference.files} files pinned by MANIFEST.json, from {_code(reference.source_revision or '?')}"
+    frozen = (
+        "It imports nothing from the area; being generated and pinned, it is held only to this guardrail."
+    )
     if not reference.importers:
-        return f"{where} is unchanged ({digest}) and no module of the area imports it. {frozen}"
+        return f"{where} is unchanged ({pinned}) and no module of the area imports it. {frozen}"
     importers = ", ".join(_code(name) for name in reference.importers)
-    return f"{where} is unchanged ({digest}) and is imported only by {importers}. {frozen}"
+    return f"{where} is unchanged ({pinned}) and is imported only by {importers}. {frozen}"

@@ -90,11 +90,15 @@ class AllowedSmallModule:
 
 @dataclass(frozen=True, slots=True)
 class ReferenceReport:
-    """What the frozen-reference check saw: the actual digest and importers."""
+    """What the frozen-reference check saw: the snapshot, its manifest's revision, and its importers in the area.
+
+    ``source_revision`` is ``None`` when the manifest could not be read;
+    ``files`` counts the files the manifest pins.
+    """
 
     path: str
-    sha256: str | None
-    pinned_sha256: str
+    source_revision: str | None
+    files: int
     importers: tuple[str, ...]
 
 

@@ -1,7 +1,8 @@
 """The pipeline executor: the system the harness characterizes.
 
-This package never imports the harness around it. Its public surface is
-re-exported here; everything else is an implementation detail.
+This package never imports the harness around it, nor the frozen reference
+(``harness.reference``, a self-contained snapshot of it). Its public surface
+is re-exported here; everything else is an implementation detail.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from harness.pipeline.executor import PipelineExecutor
 from harness.pipeline.invocation import stage_context
 from harness.pipeline.markers import format_error
 from harness.pipeline.parallel_stage_runner import ParallelRuntime, ParallelStageRunner
-from harness.pipeline.reference import ReferenceExecutor
 from harness.pipeline.serialization import MISSING, compact_json, js_string
 from harness.pipeline.types import (
     Command,
@@ -51,7 +51,6 @@ __all__ = [
     "PipelineExecutor",
     "PipelineIterationLimitError",
     "PipelineStageError",
-    "ReferenceExecutor",
     "RetryRequested",
     "RetrySignal",
     "SecurityDescriptor",

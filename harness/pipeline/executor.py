@@ -6,7 +6,7 @@ lifecycle events, and delegates every parallel group to a
 :class:`~harness.pipeline.parallel_stage_runner.ParallelStageRunner`, for which
 it is the :class:`~harness.pipeline.parallel_stage_runner.ParallelRuntime`.
 Its observable behaviour must equal that of
-:class:`~harness.pipeline.reference.ReferenceExecutor`.
+:class:`harness.reference.ReferenceExecutor` (the frozen snapshot).
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ A command counts its calls over every run of the scenario (``runs``), so a
 ``returns_each`` goes on where the previous run left it.
 Effects named by a command record what they saw, and fail when the scenario's
 ``[effects.NAME]`` table says so. Nothing here executes code from a file.
+
+Every executor type (commands, effects, results, structured values,
+descriptors) and every stage-context read comes from the
+:class:`~harness.executor_api.ExecutorApi` of the executor that runs the
+scenario: the frozen reference is a package of its own and only knows its own types.
 """
 
 from __future__ import annotations
@@ -20,22 +25,13 @@ import re
 from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import Literal, final
+from typing import TYPE_CHECKING, Literal, final
 
-from harness.pipeline import (
-    Command,
-    CommandResult,
-    Effect,
-    StageContext,
-    StructuredValue,
-    compact_json,
-    js_string,
-    make_descriptor,
-    normalize_output,
-    stage_context,
-)
-from harness.pipeline.descriptors import SecurityDescriptor
+from harness.executor_api import ExecutorApi
 from harness.scenario.model import CommandSpec, DescriptorSpec, JSONValue, Scenario, StageSpec
+
+if TYPE_CHECKING:  # only for annotations: at run time every type comes from the executor's API
+    from harness.pipeline import Command, SecurityDescriptor, StageContext, StructuredValue
 
 __all__ = [
     "SCENARIO_INTERRUPTS",
@@ -120,19 +116,19 @@ class Recorder:
         return [call for call in self.calls if call.end_ms is None or call.result == "cancelled"]
 
 
-def _current_context(calls: int) -> StageContext:
+def _current_context(calls: int, api: ExecutorApi) -> StageContext:
     """The running stage's context; the source's first call, made before the run, has none."""
     try:
-        return stage_context()
+        return api.stage_context()
     except LookupError:
-        return StageContext(stage=0, total_stages=0, attempt=calls, global_attempt=calls, try_=calls)
+        return api.StageContext(stage=0, total_stages=0, attempt=calls, global_attempt=calls, try_=calls)
 
 
-def descriptor_from_spec(spec: DescriptorSpec | None) -> SecurityDescriptor | None:
-    """The executor descriptor a scenario's descriptor table describes."""
+def descriptor_from_spec(spec: DescriptorSpec | None, api: ExecutorApi) -> SecurityDescriptor | None:
+    """The descriptor of ``api``'s executor that a scenario's descriptor table describes."""
     if spec is None:
         return None
-    return make_descriptor(
+    return api.make_descriptor(
         labels=spec.labels,
         taint=spec.taint,
         sources=spec.sources,
@@ -142,12 +138,12 @@ def descriptor_from_spec(spec: DescriptorSpec | None) -> SecurityDescriptor | No
     )
 
 
-def _placeholders(input_text: str, context: StageContext) -> dict[str, str]:
+def _placeholders(input_text: str, context: StageContext, api: ExecutorApi) -> dict[str, str]:
     """What ``{input}``, ``{try}``, ``{hint}`` and ``{stage}`` stand for in a call or an effect."""
     return {
         "input": input_text,
         "try": str(context.try_),
-        "hint": js_string(context.hint),
+        "hint": api.js_string(context.hint),
         "stage": str(context.stage),
     }
 
@@ -167,11 +163,12 @@ def _substitute(template: JSONValue, values: Mapping[str, str]) -> JSONValue:
 class ScenarioCommand:
     """A command of a scenario, callable by an executor; counts its calls across the run."""
 
-    __slots__ = ("_calls", "_recorder", "spec")
+    __slots__ = ("_api", "_calls", "_recorder", "spec")
 
-    def __init__(self, spec: CommandSpec, recorder: Recorder) -> None:
+    def __init__(self, spec: CommandSpec, recorder: Recorder, api: ExecutorApi) -> None:
         self.spec = spec
         self._recorder = recorder
+        self._api = api
         self._calls = 0
 
     def __repr__(self) -> str:
@@ -180,7 +177,7 @@ class ScenarioCommand:
     async def __call__(self, value: StructuredValue) -> object:
         self._calls += 1
         call_number = self._calls
-        context = _current_context(call_number)
+        context = _current_context(call_number, self._api)
         record = CallRecord(context.stage, context.parallel_index, self.spec.name, virtual_now_ms())
         self._recorder.calls.append(record)
         try:
@@ -207,7 +204,7 @@ class ScenarioCommand:
             await asyncio.get_running_loop().create_future()
         if spec.interrupts is not None:
             raise _INTERRUPTS[spec.interrupts](f"{spec.name} interrupts")
-        values = _placeholders(input_text, context)
+        values = _placeholders(input_text, context, self._api)
         if spec.retry and (spec.retry_until is None or call_number < spec.retry_until):
             signal: dict[str, object] = {"value": "retry"}
             if spec.has_hint:
@@ -226,7 +223,7 @@ class ScenarioCommand:
         elif spec.returns is not None:
             result = _substitute(spec.returns, values)
         elif spec.join is not None:
-            result = spec.join.join(js_string(item) for item in _json_array(input_text, self.spec.name))
+            result = spec.join.join(self._api.js_string(item) for item in _json_array(input_text, self.spec.name))
         else:
             result = input_text
         if isinstance(result, str) and spec.transform is not None:
@@ -234,13 +231,13 @@ class ScenarioCommand:
         return result
 
     def _wrap(self, result: object) -> object:
-        spec = self.spec
-        carried = descriptor_from_spec(spec.value_descriptor)
+        spec, api = self.spec, self._api
+        carried = descriptor_from_spec(spec.value_descriptor, api)
         if carried is not None:
-            value = normalize_output(result)
-            result = StructuredValue(value.type, value.text, value.data, value.metadata, carried)
-        attached = descriptor_from_spec(spec.result_descriptor)
-        return CommandResult(result, attached) if attached is not None else result
+            value = api.normalize_output(result)
+            result = api.StructuredValue(value.type, value.text, value.data, value.metadata, carried)
+        attached = descriptor_from_spec(spec.result_descriptor, api)
+        return api.CommandResult(result, attached) if attached is not None else result
 
 
 def _mutate(data: object, name: str) -> None:
@@ -265,20 +262,22 @@ def _json_array(text: str, command: str) -> list[object]:
 class ScenarioEffect:
     """An inline effect of a scenario: records what it saw; fails if the scenario says it does."""
 
-    __slots__ = ("_command", "_failure", "_recorder", "name")
+    __slots__ = ("_api", "_command", "_failure", "_recorder", "name")
 
-    def __init__(self, name: str, command: str, failure: str | None, recorder: Recorder) -> None:
+    def __init__(self, name: str, command: str, failure: str | None, recorder: Recorder, api: ExecutorApi) -> None:
         self.name = name
         self._command = command
         self._failure = failure
         self._recorder = recorder
+        self._api = api
 
     def __repr__(self) -> str:
         return f"ScenarioEffect({self.name!r}, command={self._command!r}, fails={self._failure is not None})"
 
     def __call__(self, value: StructuredValue) -> None:
-        context = stage_context()
-        error = None if self._failure is None else str(_substitute(self._failure, _placeholders(value.text, context)))
+        context = self._api.stage_context()
+        placeholders = _placeholders(value.text, context, self._api)
+        error = None if self._failure is None else str(_substitute(self._failure, placeholders))
         self._recorder.effects.append(EffectRecord(
             context.stage, context.parallel_index, self._command, self.name, value.text, virtual_now_ms(), error
         ))
@@ -290,17 +289,18 @@ class ScenarioEffect:
 class _Source:
     """The scenario's source command as the executor's zero-argument ``source``."""
 
-    __slots__ = ("_command", "_input_text")
+    __slots__ = ("_api", "_command", "_input_text")
 
-    def __init__(self, command: ScenarioCommand, input_text: str) -> None:
+    def __init__(self, command: ScenarioCommand, input_text: str, api: ExecutorApi) -> None:
         self._command = command
         self._input_text = input_text
+        self._api = api
 
     def __repr__(self) -> str:
         return f"_Source({self._command!r})"
 
     async def __call__(self) -> object:
-        return await self._command(StructuredValue("text", self._input_text, self._input_text))
+        return await self._command(self._api.StructuredValue("text", self._input_text, self._input_text))
 
 
 @final
@@ -312,6 +312,7 @@ class BuiltPipeline:
     source: _Source | None
     input_value: object
     input_descriptor: SecurityDescriptor | None
+    api: ExecutorApi
 
     async def make_input(self) -> object:
         """The value handed to ``execute``: the source's first answer, or the scenario's input."""
@@ -319,35 +320,36 @@ class BuiltPipeline:
         value = await self.source() if self.source is not None else deepcopy(self.input_value)
         if self.input_descriptor is None:
             return value
-        if isinstance(value, StructuredValue):
+        if isinstance(value, self.api.StructuredValue):
             value.descriptor = self.input_descriptor
             return value
-        text = value if isinstance(value, str) else compact_json(value)
-        return StructuredValue("text", text, value, None, self.input_descriptor)
+        text = value if isinstance(value, str) else self.api.compact_json(value)
+        return self.api.StructuredValue("text", text, value, None, self.input_descriptor)
 
 
-def build_pipeline(scenario: Scenario, recorder: Recorder) -> BuiltPipeline:
-    """Build the executor entries for ``scenario``; every call is recorded in ``recorder``."""
-    runners = {name: ScenarioCommand(spec, recorder) for name, spec in scenario.commands.items()}
+def build_pipeline(scenario: Scenario, recorder: Recorder, api: ExecutorApi) -> BuiltPipeline:
+    """Build the entries for ``scenario`` from ``api``'s types; every call is recorded in ``recorder``."""
+    runners = {name: ScenarioCommand(spec, recorder, api) for name, spec in scenario.commands.items()}
 
     def command(name: str) -> Command:
         spec = scenario.commands[name]
         effects = tuple(
-            Effect(effect, ScenarioEffect(effect, name, scenario.failing_effects.get(effect), recorder))
+            api.Effect(effect, ScenarioEffect(effect, name, scenario.failing_effects.get(effect), recorder, api))
             for effect in spec.effects
         )
-        return Command(name, runners[name], labels=spec.labels, effects=effects)
+        return api.Command(name, runners[name], labels=spec.labels, effects=effects)
 
     def entry(stage: StageSpec) -> Command | list[Command]:
         return command(stage) if isinstance(stage, str) else [command(name) for name in stage]
 
     input_text = "" if not scenario.has_input else (
-        scenario.input if isinstance(scenario.input, str) else compact_json(scenario.input)
+        scenario.input if isinstance(scenario.input, str) else api.compact_json(scenario.input)
     )
-    source = _Source(runners[scenario.source], input_text) if scenario.source is not None else None
+    source = _Source(runners[scenario.source], input_text, api) if scenario.source is not None else None
     return BuiltPipeline(
         stages=[entry(stage) for stage in scenario.stages],
         source=source,
         input_value=scenario.input,
-        input_descriptor=descriptor_from_spec(scenario.input_descriptor),
+        input_descriptor=descriptor_from_spec(scenario.input_descriptor, api),
+        api=api,
     )

@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 from harness.gate.types import AreaModule
+from harness.snapshot import DEFAULT_ENTRY, Manifest, file_digests, render_manifest
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
 
@@ -72,6 +73,22 @@ class PlantedProject:
         lines = ["[project]", 'name = "planted"', "", "[tool.harness.gate]"]
         lines += [f"{key} = {toml_value(value)}" for key, value in gate.items()]
         self.write("pyproject.toml", "\n".join(lines) + "\n")
+
+    def snapshot(self, modules: dict[str, str], *, name: str = "frozen") -> str:
+        """Write a frozen snapshot package ``<package>/<name>`` with ``modules`` and its manifest; return its path."""
+        directory = f"{self.package}/{name}"
+        files = {"__init__.py": '"""The frozen snapshot."""\n'}
+        files.update((path, textwrap.dedent(text)) for path, text in modules.items())
+        for path, text in files.items():
+            self.write(f"{directory}/{path}", text)
+        manifest = Manifest(
+            area=self.area,
+            source_revision="0" * 40,
+            executor=DEFAULT_ENTRY,
+            files=file_digests({path: text.encode("utf-8") for path, text in files.items()}),
+        )
+        (self.root / directory / "MANIFEST.json").write_bytes(render_manifest(manifest))
+        return directory
 
     def git(self, *arguments: str) -> str:
         completed = subprocess.run(

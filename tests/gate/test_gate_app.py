@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -124,19 +123,26 @@ def plant_import_cycle(planted: PlantedProject) -> tuple[str, int]:
 
 
 def plant_changed_reference(planted: PlantedProject) -> tuple[str, int]:
-    path = planted.module("reference", '"""The frozen original."""\n\nVALUE = 1\n')
-    planted.configure(reference=path, reference_sha256=hashlib.sha256(b"before").hexdigest())
-    return path, 1
+    snapshot = planted.snapshot({"engine.py": '"""The frozen original."""\n\nVALUE = 1\n'})
+    planted.configure(reference=snapshot)
+    planted.write(f"{snapshot}/engine.py", '"""The frozen original."""\n\nVALUE = 2\n')
+    return f"{snapshot}/engine.py", 1
 
 
 def plant_forbidden_importer(planted: PlantedProject) -> tuple[str, int]:
-    reference = planted.module("reference", '"""The frozen original."""\n\nVALUE = 1\n')
-    digest = hashlib.sha256((planted.root / reference).read_bytes()).hexdigest()
-    planted.configure(reference=reference, reference_sha256=digest)
-    package = planted.area.replace("/", ".")
-    text = f'"""Uses the original."""\n\n\nfrom {package} import reference\n'
+    snapshot = planted.snapshot({"engine.py": '"""The frozen original."""\n\nVALUE = 1\n'})
+    planted.configure(reference=snapshot)
+    text = f'"""Uses the original."""\n\n\nfrom {snapshot.replace("/", ".")} import engine\n'
     path = planted.module("user", text)
     return path, 4
+
+
+def plant_snapshot_importing_the_area(planted: PlantedProject) -> tuple[str, int]:
+    area = planted.area.replace("/", ".")
+    planted.module("values", '"""Values of the area."""\n\nVALUE = 1\n')
+    snapshot = planted.snapshot({"engine.py": f'"""Frozen, but not self-contained."""\n\nfrom {area} import values\n'})
+    planted.configure(reference=snapshot)
+    return f"{snapshot}/engine.py", 3
 
 
 PLANTS = [
@@ -148,6 +154,7 @@ PLANTS = [
     ("import-cycle", plant_import_cycle),
     ("frozen-reference", plant_changed_reference),
     ("frozen-reference", plant_forbidden_importer),
+    ("frozen-reference", plant_snapshot_importing_the_area),
 ]
 
 
@@ -166,18 +173,17 @@ def test_each_guardrail_fails_the_gate_at_the_planted_line(
     assert output.splitlines()[-1] == "verdict: FAIL"
 
 
-def plant_clean_area(planted: PlantedProject) -> None:
+def plant_clean_area(planted: PlantedProject) -> str:
     package = planted.area.replace("/", ".")
     planted.write(
         f"{planted.area}/__init__.py",
         f'''\
         """The planted area: an engine and its types."""
 
-        from {package} import reference
         from {package}.engine import Engine
         from {package}.types import Clock, Reading
 
-        __all__ = ["Clock", "Engine", "Reading", "reference"]
+        __all__ = ["Clock", "Engine", "Reading"]
         ''',
     )
     planted.write(
@@ -215,27 +221,16 @@ def plant_clean_area(planted: PlantedProject) -> None:
                 return Reading(at=self.clock.now(), value=value)
         ''',
     )
-    planted.module(
-        "reference",
-        '''\
-        """The frozen original engine."""
-
-
-        def read(clock, value):
-            return (clock.now(), value)
-        ''',
-    )
+    engine = '"""The frozen original engine."""\n\n\ndef read(clock, value):\n    return (clock.now(), value)\n'
+    return planted.snapshot({"engine.py": engine})
 
 
 def test_a_clean_area_passes_and_its_note_carries_the_evidence(planted: PlantedProject) -> None:
-    plant_clean_area(planted)
-    reference = f"{planted.area}/reference.py"
-    digest = hashlib.sha256((planted.root / reference).read_bytes()).hexdigest()
+    reference = plant_clean_area(planted)
     planted.configure(
         commands=[planted.command("print('=== 3 passed, 1 skipped in 0.01s ===')")],
-        duplication_exempt=[reference],
+        duplication_exempt=[f"{planted.area}/engine.py"],
         reference=reference,
-        reference_sha256=digest,
         note="evidence/phase.md",
     )
     planted.commit("base")
@@ -258,12 +253,12 @@ def test_a_clean_area_passes_and_its_note_carries_the_evidence(planted: PlantedP
         "- No callback-lambda service injection was introduced; "
         "composition uses Protocol-typed service objects."
     ) in note
-    assert f"- No duplicated logic across sibling modules (exempt: `{reference}`)." in note
+    assert f"- No duplicated logic across sibling modules (exempt: `{area}/engine.py`)." in note
     assert "- Each shared type is declared once." in note
     assert "- Module dependencies in the area are acyclic." in note
     assert (
-        f"- The frozen reference `{reference}` is unchanged (sha256 `{digest}`) "
-        f"and is imported only by `{area.replace('/', '.')}`."
+        f"- The frozen reference `{reference}` is unchanged (2 files pinned by MANIFEST.json, from `{'0' * 40}`) "
+        "and no module of the area imports it."
     ) in note
     assert note.splitlines()[-1] == "Verdict: PASS"
     assert output.splitlines()[-2:] == [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 
 import pytest
 
@@ -31,8 +30,8 @@ def test_defaults_fill_every_unset_key(planted: PlantedProject) -> None:
     assert config.commands == DEFAULT_COMMANDS == ("python3 -m pytest -n auto", "harness check")
     assert config.min_module_lines == 60
     assert config.duplication_exempt == ()
-    assert config.reference is None and config.reference_sha256 is None
-    assert config.reference_importers == (f"{planted.package}.core",)
+    assert config.reference is None and config.reference_package is None
+    assert config.reference_importers == ()
     assert config.note == "artifacts/gate-note.md"
 
 
@@ -48,14 +47,12 @@ def test_the_default_area_is_the_pipeline_package(planted: PlantedProject) -> No
 
 
 def test_file_values_are_read(planted: PlantedProject) -> None:
-    reference = planted.module("reference", '"""Frozen."""\n')
-    digest = hashlib.sha256(b"anything").hexdigest()
+    reference = planted.snapshot({"engine.py": '"""Frozen."""\n'})
     planted.configure(
         commands=["make test"],
         min_module_lines=40,
         duplication_exempt=[reference],
         reference=reference,
-        reference_sha256=digest.upper(),
         reference_importers=[f"{planted.package}.core.__init__", f"{planted.package}.core.api"],
         note="docs/note.md",
     )
@@ -67,7 +64,7 @@ def test_file_values_are_read(planted: PlantedProject) -> None:
     assert config.min_module_lines == 40
     assert config.duplication_exempt == (reference,)
     assert config.reference == reference
-    assert config.reference_sha256 == digest
+    assert config.reference_package == reference.replace("/", ".")
     assert config.reference_importers == (f"{planted.package}.core", f"{planted.package}.core.api")
     assert config.note == "docs/note.md"
 
@@ -92,7 +89,7 @@ def test_an_unknown_key_is_rejected(planted: PlantedProject) -> None:
     assert config_error(planted) == (
         f"{planted.root / 'pyproject.toml'}: tool.harness.gate.colour: unknown key; known keys are "
         "area, base, commands, duplication_exempt, min_module_lines, note, reference, "
-        "reference_importers, reference_sha256"
+        "reference_importers"
     )
 
 
@@ -179,36 +176,31 @@ def test_an_area_that_is_not_a_package_is_rejected(planted: PlantedProject) -> N
     ("values", "key", "problem"),
     [
         (
-            {"reference": "REF"},
+            {"reference": "SNAP", "reference_sha256": "0" * 64},
             "reference_sha256",
-            "required when reference is set: the sha256 hex digest of the reference file",
+            "replaced by the snapshot's MANIFEST.json, which pins every file; remove the key",
         ),
         (
-            {"reference_sha256": "0" * 64},
-            "reference_sha256",
-            "set without reference; name the frozen reference module or drop the digest",
-        ),
-        (
-            {"reference": "REF", "reference_sha256": "abc"},
-            "reference_sha256",
-            'expected 64 hexadecimal digits, got "abc"',
-        ),
-        (
-            {"reference": "notes.txt", "reference_sha256": "0" * 64},
+            {"reference": "notes.txt"},
             "reference",
-            '"notes.txt" is not a module importable from ROOT',
+            '"notes.txt" is not a package directory importable from ROOT',
+        ),
+        (
+            {"reference": "SNAP/engine.py"},
+            "reference",
+            '"SNAP/engine.py" is not a package directory importable from ROOT',
         ),
     ],
 )
-def test_a_reference_needs_a_valid_digest_and_module(
+def test_a_reference_must_be_a_snapshot_package_without_a_digest(
     planted: PlantedProject, values: dict[str, str], key: str, problem: str
 ) -> None:
-    reference = planted.module("reference", '"""Frozen."""\n')
-    planted.configure(**{name: value.replace("REF", reference) for name, value in values.items()})
+    snapshot = planted.snapshot({"engine.py": '"""Frozen."""\n'})
+    planted.configure(**{name: value.replace("SNAP", snapshot) for name, value in values.items()})
 
     assert config_error(planted) == (
         f"{planted.root / 'pyproject.toml'}: tool.harness.gate.{key}: "
-        + problem.replace("ROOT", str(planted.root))
+        + problem.replace("ROOT", str(planted.root)).replace("SNAP", snapshot)
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.machinery
 import sys
 import types
@@ -15,7 +14,6 @@ from harness.gate.imports import (
     build_import_graph,
     check_frozen_reference,
     check_import_cycles,
-    reference_sha256,
 )
 from harness.gate.types import AreaModule, Finding, PackageLocation, ReferenceReport
 
@@ -90,87 +88,93 @@ def test_the_barrel_importing_a_module_that_imports_the_barrel_is_a_cycle(
     assert (finding.path, finding.line) == (f"{planted.area}/engine.py", 1)
 
 
-def plant_reference(planted: PlantedProject) -> tuple[str, str]:
-    text = '"""The frozen original."""\n\n\ndef run():\n    return 1\n'
-    reference = planted.module("reference", text)
-    return reference, hashlib.sha256((planted.root / reference).read_bytes()).hexdigest()
+def plant_reference(planted: PlantedProject) -> str:
+    return planted.snapshot({"engine.py": '"""The frozen original."""\n\n\ndef run():\n    return 1\n'})
 
 
-def test_a_changed_reference_is_reported_with_both_digests(planted: PlantedProject) -> None:
-    reference, _ = plant_reference(planted)
-    pinned = "0" * 64
+def check_reference(
+    planted: PlantedProject, reference: str, allowed: list[str]
+) -> tuple[list[Finding], ReferenceReport]:
     location, graph, modules = scan(planted)
-    actual = reference_sha256(planted.root / reference)
-
-    findings, report = check_frozen_reference(
+    return check_frozen_reference(
         graph,
         modules,
         location=location,
         reference=reference,
-        pinned_sha256=pinned,
-        allowed_importers=[location.package],
+        reference_package=reference.replace("/", "."),
+        allowed_importers=allowed,
     )
 
-    assert findings == [
-        Finding(
-            "frozen-reference",
-            reference,
-            1,
-            f"the frozen reference changed: sha256 {actual} != pinned {pinned}; "
-            "update reference_sha256 in the same change if the change is deliberate",
-        )
+
+def test_changed_added_and_missing_snapshot_files_are_each_named(planted: PlantedProject) -> None:
+    """A planted edit, a planted extra file and a deleted file of the snapshot are three findings."""
+    reference = planted.snapshot({"engine.py": "VALUE = 1\n", "spare.py": "SPARE = 1\n"})
+    planted.write(f"{reference}/engine.py", "VALUE = 2\n")
+    planted.write(f"{reference}/extra.py", "EXTRA = 1\n")
+    (planted.root / reference / "spare.py").unlink()
+
+    findings, report = check_reference(planted, reference, [])
+
+    assert [(finding.path, finding.message.split(" (")[0].split(";")[0]) for finding in findings] == [
+        (f"{reference}/engine.py", "engine.py: changed since the snapshot was frozen"),
+        (f"{reference}/extra.py", "extra.py: not in MANIFEST.json"),
+        (f"{reference}/spare.py", "spare.py: listed in MANIFEST.json but missing"),
     ]
-    assert report == ReferenceReport(reference, actual, pinned, ())
+    assert report == ReferenceReport(reference, "0" * 40, 3, ())
+
+
+def test_a_snapshot_without_a_manifest_is_a_finding(planted: PlantedProject) -> None:
+    reference = plant_reference(planted)
+    (planted.root / reference / "MANIFEST.json").unlink()
+
+    findings, report = check_reference(planted, reference, [])
+
+    assert [(finding.path, finding.message.split(" (")[0]) for finding in findings] == [
+        (f"{reference}/MANIFEST.json", "MANIFEST.json: missing")
+    ]
+    assert report.source_revision is None
 
 
 def test_only_the_allowed_importers_of_the_area_may_import_the_reference(
     planted: PlantedProject,
 ) -> None:
     core = f"{planted.package}.core"
-    reference, digest = plant_reference(planted)
-    planted.write(f"{planted.area}/__init__.py", f'"""Barrel."""\n\nfrom {core} import reference\n')
-    planted.module("runner", f'"""Runner."""\n\nimport os\nimport {core}.reference\n')
+    reference = plant_reference(planted)
+    frozen = reference.replace("/", ".")
+    planted.write(f"{planted.area}/__init__.py", f'"""Barrel."""\n\nfrom {frozen} import engine\n')
+    planted.module("runner", f'"""Runner."""\n\nimport os\nimport {frozen}.engine\n')
     planted.module("clean", '"""Clean."""\n')
-    planted.write(f"{planted.package}/compare.py", f"from {core}.reference import run\n")
-    location, graph, modules = scan(planted)
+    planted.write(f"{planted.package}/compare.py", f"from {frozen}.engine import run\n")
 
-    findings, report = check_frozen_reference(
-        graph,
-        modules,
-        location=location,
-        reference=reference,
-        pinned_sha256=digest,
-        allowed_importers=[core],
-    )
+    findings, report = check_reference(planted, reference, [core])
 
     assert findings == [
         Finding(
             "frozen-reference",
             f"{planted.area}/runner.py",
             4,
-            f"imports the frozen reference {core}.reference; only {core} may import it",
+            f"imports the frozen reference {frozen}.engine; only {core} may import it",
         )
     ]
     assert report.importers == (core, f"{core}.runner")
-    assert report.sha256 == digest
 
 
-def test_a_missing_reference_is_a_finding(planted: PlantedProject) -> None:
-    location, graph, modules = scan(planted)
+def test_a_snapshot_importing_the_area_or_the_package_is_a_finding(planted: PlantedProject) -> None:
+    """The other direction: the snapshot imports only itself (planted: one import of the area, one of its package)."""
+    core = f"{planted.package}.core"
+    planted.module("values", '"""Values."""\n')
+    planted.write(f"{planted.package}/errors.py", '"""Errors."""\n')
+    reference = planted.snapshot({
+        "engine.py": f"import json\nfrom {core} import values\n",
+        "other.py": f"from . import engine\n\nfrom {planted.package} import errors\n",
+    })
 
-    findings, report = check_frozen_reference(
-        graph,
-        modules,
-        location=location,
-        reference=f"{planted.area}/gone.py",
-        pinned_sha256="0" * 64,
-        allowed_importers=[],
-    )
+    findings, _ = check_reference(planted, reference, [])
 
-    assert [(finding.path, finding.message) for finding in findings] == [
-        (f"{planted.area}/gone.py", "the frozen reference is missing or unreadable")
+    assert [(finding.path, finding.line, finding.message.split(";")[0]) for finding in findings] == [
+        (f"{reference}/engine.py", 2, f"the frozen reference imports {core}.values"),
+        (f"{reference}/other.py", 3, f"the frozen reference imports {planted.package}.errors"),
     ]
-    assert report.sha256 is None
 
 
 def test_building_the_graph_leaves_the_interpreter_as_it_was(planted: PlantedProject) -> None:

@@ -20,7 +20,6 @@ from harness.gate.types import (
 )
 
 BASE = "0123456789abcdef0123456789abcdef01234567"
-DIGEST = "ab" * 32
 
 
 def config(**changes: object) -> GateConfig:
@@ -36,7 +35,7 @@ def config(**changes: object) -> GateConfig:
         "min_module_lines": 60,
         "duplication_exempt": (),
         "reference": None,
-        "reference_sha256": None,
+        "reference_package": None,
         "reference_importers": ("pkg.core",),
         "note": "note.md",
     }
@@ -68,13 +67,13 @@ def note(
 
 def test_a_passing_note_reads_as_phase_evidence() -> None:
     text = note(
-        config(duplication_exempt=("pkg/core/reference.py",), reference="pkg/core/reference.py"),
+        config(duplication_exempt=("pkg/core/reference.py",), reference="pkg/frozen", reference_package="pkg.frozen"),
         report(
             allowed_small=(
                 AllowedSmallModule("pkg/core/__init__.py", 12, "re-export barrel"),
                 AllowedSmallModule("pkg/core/types.py", 40, "pure type definitions"),
             ),
-            reference=ReferenceReport("pkg/core/reference.py", DIGEST, DIGEST, ("pkg.core",)),
+            reference=ReferenceReport("pkg/frozen", BASE, 13, ("pkg.core",)),
         ),
         touched=(
             TouchedModule("pkg/core/runner.py", 212, "Runs the stages of one pipeline."),
@@ -113,8 +112,9 @@ service objects.
 - No duplicated logic across sibling modules (exempt: `pkg/core/reference.py`).
 - Each shared type is declared once.
 - Module dependencies in the area are acyclic.
-- The frozen reference `pkg/core/reference.py` is unchanged (sha256 `{DIGEST}`) and is \
-imported only by `pkg.core`. Being frozen, it is held only to this guardrail and to acyclic imports.
+- The frozen reference `pkg/frozen` is unchanged (13 files pinned by MANIFEST.json, from `{BASE}`) and is \
+imported only by `pkg.core`. It imports nothing from the area; being generated and pinned, it is held only to \
+this guardrail.
 
 Verdict: PASS
 """
@@ -176,7 +176,7 @@ def test_text_is_kept_literally_and_table_cells_stay_whole() -> None:
 
 def test_nothing_touched_nothing_run_and_an_unbuilt_graph_are_said_plainly() -> None:
     text = note(
-        config(base=BASE, reference="pkg/core/reference.py"),
+        config(base=BASE, reference="pkg/frozen", reference_package="pkg.frozen"),
         report(Finding("analysis", "pkg/core/bad.py", 2, "does not parse"), imports_checked=False),
         commands=None,
     )

@@ -9,18 +9,32 @@ Read the clock as whole milliseconds with :func:`now_ms` (inside a command) or
 Commands are named after the shorthands of the spec's reference cases
 (``left(x) = "L:" + x``, ``combine(sep)`` joins a JSON array, ...); they are
 built by :class:`Commands`, handed out by the ``commands`` fixture.
+
+The frozen reference (:mod:`harness.reference`) is a self-contained package
+with its own ``Command``, ``StructuredValue``, errors and stage context, so a
+test body that runs on both executors must build its values from the package
+of the executor it runs. :func:`executor_api` does that for a test module
+written against :mod:`harness.pipeline`: while it is active, every name the
+module (and this conftest) imported from :mod:`harness.pipeline` is bound to
+the object of the same module and name in the other package. The
+``executor_class`` fixtures of the test modules enter it for the reference.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any, TypeVar
 
 import looptime
 import pytest
 
+import harness.pipeline
+import harness.reference
 from harness.pipeline import Command, Effect, StructuredValue, js_string
 
 T = TypeVar("T")
@@ -46,6 +60,79 @@ def close_virtual_loop(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
+
+
+def _counterparts(package: ModuleType) -> dict[int, tuple[object, object]]:
+    """``id(pipeline object) -> (pipeline object, package's object)`` for every shared module and name."""
+    pairs: dict[int, tuple[object, object]] = {}
+    prefix = package.__name__ + "."
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(prefix) or module is None:
+            continue
+        original = sys.modules.get("harness.pipeline." + name[len(prefix):])
+        if original is None:
+            continue
+        for attribute, value in vars(original).items():
+            other = vars(module).get(attribute, value)
+            if other is not value:
+                pairs[id(value)] = (value, other)
+    for attribute in harness.pipeline.__all__:
+        value, other = getattr(harness.pipeline, attribute), getattr(package, attribute)
+        if other is not value:
+            pairs[id(value)] = (value, other)
+    return pairs
+
+
+@contextmanager
+def executor_api(package: ModuleType, *modules: ModuleType) -> Iterator[None]:
+    """Bind, in ``modules`` and this conftest, the names imported from :mod:`harness.pipeline` to ``package``'s."""
+    pairs = _counterparts(package)
+    saved: list[tuple[ModuleType, str, object]] = []
+    for module in (*modules, sys.modules[__name__]):
+        for name, value in list(vars(module).items()):
+            pair = pairs.get(id(value))
+            if pair is not None and pair[0] is value:
+                saved.append((module, name, value))
+                setattr(module, name, pair[1])
+    try:
+        yield
+    finally:
+        for module, name, value in reversed(saved):
+            setattr(module, name, value)
+
+
+EXECUTOR_PACKAGES = {"refactored": harness.pipeline, "reference": harness.reference}
+
+
+class ExecutorBinding:
+    """Runs a block with one executor, the test module's API names bound to that executor's package."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+
+    def __repr__(self) -> str:
+        return f"ExecutorBinding({self._module.__name__})"
+
+    @contextmanager
+    def bound(self, name: str) -> Iterator[type]:
+        """Yield the executor class of ``refactored`` or ``reference`` while its API is bound."""
+        package = EXECUTOR_PACKAGES[name]
+        executor: type = package.PipelineExecutor if package is harness.pipeline else package.ReferenceExecutor
+        with executor_api(package, self._module):
+            yield executor
+
+
+@pytest.fixture
+def executor_binding(request: pytest.FixtureRequest) -> ExecutorBinding:
+    """Bind the requesting test module to one executor's package at a time (for tests that compare both)."""
+    return ExecutorBinding(request.module)
+
+
+@pytest.fixture(params=["refactored", "reference"])
+def executor_class(request: pytest.FixtureRequest) -> Iterator[type]:
+    """Each executor in turn, the requesting test module's API names bound to that executor's package."""
+    with ExecutorBinding(request.module).bound(request.param) as executor:
+        yield executor
 
 
 @pytest.fixture(name="now_ms")

@@ -14,18 +14,12 @@ from typing import Any
 
 import pytest
 
-from harness.pipeline import Command, PipelineExecutor, ReferenceExecutor, StructuredValue, run_with_concurrency
+from harness.pipeline import Command, PipelineExecutor, StructuredValue, run_with_concurrency
 from harness.pipeline.concurrency import _PaceGate, worker_count
+from harness.reference import ReferenceExecutor
 
 Run = Callable[..., Any]
 ExecutorClass = type[PipelineExecutor] | type[ReferenceExecutor]
-
-
-@pytest.fixture(params=[PipelineExecutor, ReferenceExecutor], ids=["refactored", "reference"])
-def executor_class(request: pytest.FixtureRequest) -> ExecutorClass:
-    """Each executor implementation in turn."""
-    implementation: ExecutorClass = request.param
-    return implementation
 
 
 def stamping(name: str, starts: list[tuple[str, int]], now_ms: Callable[[], int]) -> Command:

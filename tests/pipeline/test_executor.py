@@ -26,7 +26,6 @@ from harness.pipeline import (
     PipelineExecutor,
     PipelineIterationLimitError,
     PipelineStageError,
-    ReferenceExecutor,
     RetryRequested,
     RetrySignal,
     StructuredValue,
@@ -35,6 +34,7 @@ from harness.pipeline import (
     make_descriptor,
     stage_context,
 )
+from harness.reference import ReferenceExecutor
 
 Run = Callable[..., Any]
 Stages = Sequence[Command | Sequence[Command]]
@@ -44,13 +44,6 @@ NOT_RETRYABLE = (
     "Pipeline aborted: Cannot retry stage 0: input is not a function. Make the source a function to enable retries."
 )
 RETRY_IN_GROUP = "retry not supported in parallel stage"
-
-
-@pytest.fixture(params=[PipelineExecutor, ReferenceExecutor], ids=["refactored", "reference"])
-def executor_class(request: pytest.FixtureRequest) -> ExecutorClass:
-    """Each executor implementation in turn."""
-    implementation: ExecutorClass = request.param
-    return implementation
 
 
 def command(name: str, run: Callable[[StructuredValue], object], **options: Any) -> Command:
@@ -1318,7 +1311,8 @@ def observe(
     started = loop.time()
     try:
         result = run_virtual(executor.execute(value))
-        outcome: object = (result.type, result.text, compact_json(result.data), result.descriptor)
+        # Each executor has its own descriptor class; compare their fields.
+        outcome: object = (result.type, result.text, compact_json(result.data), repr(result.descriptor))
     except Exception as error:
         outcome = (type(error).__name__, str(error))
     return {
@@ -1350,11 +1344,12 @@ SCENARIOS: dict[str, Callable[[Any], tuple[Stages, object, dict[str, Any]]]] = {
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_both_executors_observe_the_same(
-    run_virtual: Run, virtual_loop: asyncio.AbstractEventLoop, commands: Any, name: str
+    run_virtual: Run, virtual_loop: asyncio.AbstractEventLoop, commands: Any, name: str, executor_binding: Any
 ) -> None:
     """Section 10: the refactored executor and the reference show identical observations."""
     observations = []
-    for executor_class in (PipelineExecutor, ReferenceExecutor):
-        stages, value, options = SCENARIOS[name](commands)
-        observations.append(observe(run_virtual, virtual_loop, executor_class, stages, value, **options))
+    for implementation in ("refactored", "reference"):
+        with executor_binding.bound(implementation) as executor_class:
+            stages, value, options = SCENARIOS[name](commands)
+            observations.append(observe(run_virtual, virtual_loop, executor_class, stages, value, **options))
     assert observations[0] == observations[1]

@@ -20,7 +20,6 @@ from harness.pipeline import (
     Effect,
     ParallelStageRunner,
     PipelineExecutor,
-    ReferenceExecutor,
     StageContext,
     StructuredValue,
     make_descriptor,
@@ -29,16 +28,10 @@ from harness.pipeline import (
 from harness.pipeline.cache import StageOutputCache
 from harness.pipeline.markers import ErrorContext
 from harness.pipeline.types import StageSuccess
+from harness.reference import ReferenceExecutor
 
 Run = Callable[..., Any]
 ExecutorClass = type[PipelineExecutor] | type[ReferenceExecutor]
-
-
-@pytest.fixture(params=[PipelineExecutor, ReferenceExecutor], ids=["refactored", "reference"])
-def executor_class(request: pytest.FixtureRequest) -> ExecutorClass:
-    """Each executor implementation in turn."""
-    implementation: ExecutorClass = request.param
-    return implementation
 
 
 def stage_values(output: StructuredValue) -> list[StructuredValue]:

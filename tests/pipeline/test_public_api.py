@@ -20,7 +20,6 @@ PUBLIC_NAMES = [
     "PipelineExecutor",
     "PipelineIterationLimitError",
     "PipelineStageError",
-    "ReferenceExecutor",
     "RetryRequested",
     "RetrySignal",
     "SecurityDescriptor",

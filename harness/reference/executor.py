@@ -1,13 +1,12 @@
-"""The reference executor: the executor as it was before the parallel stage was extracted.
+"""The pipeline executor: runs stages in sequence and hands parallel stages to the runner.
 
-THIS MODULE IS THE ORACLE. It is frozen: do not refactor it, do not fix it, do
-not share code out of it. Every check of the harness compares a candidate
-executor with this one, so its behaviour (quirks included) is the definition
-of "unchanged". Its content hash is pinned in ``pyproject.toml``
-(``[tool.harness.gate] reference_sha256``) and the gate fails when it changes
-without the pin. It is the one deliberate copy of the executor's logic: the
-parallel stage is handled inline here, where
-:class:`~harness.pipeline.executor.PipelineExecutor` delegates to the runner.
+This is the refactored executor. It owns the run loop (stage after stage, as
+the retry state machine decides), the source stage, sequential stages and the
+lifecycle events, and delegates every parallel group to a
+:class:`~harness.pipeline.parallel_stage_runner.ParallelStageRunner`, for which
+it is the :class:`~harness.pipeline.parallel_stage_runner.ParallelRuntime`.
+Its observable behaviour must equal that of
+:class:`harness.reference.ReferenceExecutor` (the frozen snapshot).
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Sequence
-from typing import final
 
-from harness.pipeline.cache import StageOutputCache
-from harness.pipeline.invocation import (
+from .cache import StageOutputCache
+from .invocation import (
     invoke_command,
     label_descriptor,
     run_effects,
@@ -26,11 +24,9 @@ from harness.pipeline.invocation import (
     stage_descriptor,
     using_stage_context,
 )
-from harness.pipeline.concurrency import run_with_concurrency
-from harness.pipeline.descriptors import SecurityDescriptor, merge_descriptors
-from harness.pipeline.markers import ErrorContext, Marker, build_marker, collect_marker_shaped, marker_value
-from harness.pipeline.serialization import compact_json
-from harness.pipeline.state_machine import (
+from .markers import ErrorContext, Marker
+from .parallel_stage_runner import ParallelStageRunner
+from .state_machine import (
     MAX_STAGE_EXECUTIONS,
     SELF_RETRY_CONTEXT_ID,
     SOURCE_NOT_RETRYABLE,
@@ -42,8 +38,7 @@ from harness.pipeline.state_machine import (
     is_retry_signal,
     read_retry,
 )
-from harness.pipeline.types import (
-    BranchResult,
+from .types import (
     Command,
     SourceFunction,
     PipelineAbortedError,
@@ -58,20 +53,11 @@ from harness.pipeline.types import (
     StageSuccess,
     StructuredValue,
 )
-from harness.pipeline.values import (
-    clone_for_branch,
-    extract_stage_value,
-    finalize_stage_output,
-    normalize_output,
-    wrap_input,
-)
+from .values import finalize_stage_output, normalize_output, wrap_input
 
-__all__ = ["ReferenceExecutor"]
+__all__ = ["PipelineExecutor", "normalize_entries"]
 
-RETRY_IN_PARALLEL_STAGE = "retry not supported in parallel stage"
-
-
-def _normalize_entries(stages: Sequence[object]) -> tuple[Command | tuple[Command, ...], ...]:
+def normalize_entries(stages: Sequence[object]) -> tuple[Command | tuple[Command, ...], ...]:
     """Check the pipeline entries: each is a :class:`Command` or a list of commands (a group)."""
     entries: list[Command | tuple[Command, ...]] = []
     for position, entry in enumerate(stages, start=1):
@@ -84,9 +70,8 @@ def _normalize_entries(stages: Sequence[object]) -> tuple[Command | tuple[Comman
     return tuple(entries)
 
 
-@final
-class ReferenceExecutor:
-    """The frozen oracle: runs a pipeline exactly as the executor did before the extraction.
+class PipelineExecutor:
+    """Runs a pipeline of commands and parallel groups over an input value.
 
     ``stages`` are the entries 1..n (the input is stage 0); ``parallel_cap``
     and ``delay_ms`` apply to every parallel group. The input is one of three
@@ -95,6 +80,11 @@ class ReferenceExecutor:
     literal (the default, mlld's ``/var @x = "lit" with {...}``) or, with
     ``input_replayable=False``, a fixed literal (mlld's ``/show "lit" with
     {...}``). One run at a time per instance.
+
+    The :class:`ParallelRuntime` members (``parallel_cap``, ``delay_ms``,
+    ``cache``, ``error_context``, ``branch_context``, ``execute_command``,
+    ``run_effects``) are what the runner sees; the harness's tests subclass
+    them to plant faults and show that the checks catch them.
     """
 
     __slots__ = (
@@ -107,6 +97,7 @@ class ReferenceExecutor:
         "_input_replayable",
         "_machine",
         "_parallel_cap",
+        "_runner",
         "_source",
         "_source_runs",
     )
@@ -122,7 +113,7 @@ class ReferenceExecutor:
     ) -> None:
         if source is not None and not input_replayable:
             raise ValueError("input_replayable=False describes a literal input; a function source always replays")
-        self._entries = _normalize_entries(stages)
+        self._entries = normalize_entries(stages)
         self._parallel_cap = parallel_cap
         self._delay_ms = delay_ms
         self._source = source
@@ -135,9 +126,10 @@ class ReferenceExecutor:
         self._events: list[PipelineEvent] = []
         self._machine = self._new_machine()
         self._source_runs = 0
+        self._runner = ParallelStageRunner(self)
 
     def __repr__(self) -> str:
-        return f"ReferenceExecutor(stages={len(self._entries)}, parallel_cap={self._parallel_cap}, delay_ms={self._delay_ms})"
+        return f"PipelineExecutor(stages={len(self._entries)}, parallel_cap={self._parallel_cap}, delay_ms={self._delay_ms})"
 
     @property
     def latest_errors(self) -> list[Marker]:
@@ -281,7 +273,7 @@ class ReferenceExecutor:
         entry = self._entries[stage - 1]
         if isinstance(entry, Command):
             return await self._run_sequential(stage, entry, input_text, context)
-        return await self._run_parallel(stage, entry, input_text)
+        return await self._runner.run(stage, entry, input_text)
 
     async def _run_source(self, context: StageContext) -> StageResult:
         """Stage 0: the input on the first run, then whatever ``source`` produces again."""
@@ -335,55 +327,29 @@ class ReferenceExecutor:
         except Exception as exc:
             return StageFailure(str(exc))
 
-    async def _run_parallel(self, stage: int, commands: Sequence[Command], input_text: str) -> StageResult:
-        """One parallel group, inline: branches under cap and pacing, markers, aggregate."""
-        errors: list[Marker] = []
-        self._errors.publish(errors)
-        try:
-            shared_input = self._cache.get(stage - 1, input_text)
+    # The ParallelRuntime the runner works through.
 
-            async def branch(command: Command, index: int) -> BranchResult:
-                context = self._machine.stage_context(stage - 1 + self._first_entry, parallel_index=index)
-                branch_input = clone_for_branch(shared_input)
-                own_descriptor = stage_descriptor(command)
-                try:
-                    raw = await invoke_command(command, branch_input, context)
-                    value, result_descriptor = split_command_result(raw)
-                    if is_retry_signal(value):
-                        return BranchResult(value=None, retry_signal=value)
-                    labels = label_descriptor(command, result_descriptor)
-                    normalized = normalize_output(value)
-                    finalize_stage_output(normalized, branch_input, value, own_descriptor, labels)
-                    await run_effects(command, normalized, context)
-                    return BranchResult(value=normalized, labels=labels)
-                except Exception as exc:
-                    marker = build_marker(index, exc, branch_input)
-                    errors.append(marker)
-                    return BranchResult(value=marker_value(marker))
+    @property
+    def parallel_cap(self) -> int | None:
+        return self._parallel_cap
 
-            branches = await run_with_concurrency(
-                commands, self._parallel_cap, branch, ordered=True, pace_ms=self._delay_ms
-            )
-            if any(result.retry_signal is not None for result in branches):
-                return StageFailure(RETRY_IN_PARALLEL_STAGE)
-            if not errors:
-                errors.extend(collect_marker_shaped(branches))
-            self._errors.publish(errors)
-            values = [result.value for result in branches if result.value is not None]
-            data = [extract_stage_value(value) for value in values]
-            aggregate = StructuredValue(
-                type="array",
-                text=compact_json(data),
-                data=data,
-                metadata={"stages": values, "errors": errors},
-            )
-            taken: list[SecurityDescriptor] = [
-                result.labels if result.labels is not None else value.descriptor
-                for result, value in zip(branches, values)
-            ]
-            merged = merge_descriptors(*taken) if taken else None
-            finalize_stage_output(aggregate, shared_input, data, merged)
-            self._cache.set(stage, aggregate)
-            return StageSuccess(aggregate)
-        except Exception as exc:
-            return StageFailure(str(exc))
+    @property
+    def delay_ms(self) -> int | None:
+        return self._delay_ms
+
+    @property
+    def cache(self) -> StageOutputCache:
+        return self._cache
+
+    @property
+    def error_context(self) -> ErrorContext:
+        return self._errors
+
+    def branch_context(self, stage: int, index: int) -> StageContext:
+        return self._machine.stage_context(stage - 1 + self._first_entry, parallel_index=index)
+
+    async def execute_command(self, command: Command, value: StructuredValue, context: StageContext) -> object:
+        return await invoke_command(command, value, context)
+
+    async def run_effects(self, command: Command, value: StructuredValue, context: StageContext) -> None:
+        await run_effects(command, value, context)
