@@ -29,6 +29,7 @@ from harness.pipeline import MISSING, PipelineError, PipelineEvent, SecurityDesc
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
 from harness.scenario.commands import Recorder, build_pipeline
 from harness.scenario.model import Scenario
+from harness.scheduling import TieOrder
 
 __all__ = [
     "BEHAVIOUR_EXCLUDED_KEYS",
@@ -52,9 +53,14 @@ class DeadlineExceeded(HarnessError):
     """A scenario did not finish before its virtual deadline (a command hung, or time ran out)."""
 
 
-def run_on_virtual_clock(main: Callable[[], Awaitable[T]]) -> T:
-    """Run ``main()`` to completion on a fresh event loop whose clock is virtual and starts at 0."""
-    with asyncio.Runner(loop_factory=looptime.new_event_loop) as runner:
+def run_on_virtual_clock(main: Callable[[], Awaitable[T]], *, ties: TieOrder | None = None) -> T:
+    """Run ``main()`` to completion on a fresh event loop whose clock is virtual and starts at 0.
+
+    With ``ties`` the loop orders callbacks ready at the same instant as its
+    schedule says (see :mod:`harness.scheduling`); without, first in, first out.
+    """
+    factory = looptime.new_event_loop if ties is None else ties.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
         return runner.run(_as_coroutine(main))
 
 
@@ -79,13 +85,13 @@ def _scenario_environment(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def observe(scenario: Scenario, implementation: Implementation) -> Observation:
+def observe(scenario: Scenario, implementation: Implementation, *, ties: TieOrder | None = None) -> Observation:
     """Run ``scenario`` on ``implementation`` on a virtual clock and return the observation.
 
-    Raises :class:`DeadlineExceeded` when the run does not finish by the
+    ``ties`` orders same-instant callbacks by a schedule (default: FIFO). Raises :class:`DeadlineExceeded` when the run does not finish by the
     scenario's ``deadline_ms``.
     """
-    return run_on_virtual_clock(lambda: observe_async(scenario, implementation))
+    return run_on_virtual_clock(lambda: observe_async(scenario, implementation), ties=ties)
 
 
 async def observe_async(scenario: Scenario, implementation: Implementation) -> Observation:

@@ -55,7 +55,7 @@ _T = TypeVar("_T")
 
 SCENARIO_KEYS = (
     "description", "input", "source", "input_labels", "input_descriptor", "pipeline", "stages",
-    "parallel_cap", "delay_ms", "env", "deadline_ms", "commands", "effects",
+    "parallel_cap", "delay_ms", "env", "deadline_ms", "commands", "effects", "schedule",
 )  # fmt: skip
 COMMAND_KEYS = (
     "returns", "returns_each", "join", "raises", "duration_ms", "retry", "retry_until", "hint", "from",
@@ -113,6 +113,7 @@ def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> S
     deadline_ms = read.optional(document, "", "deadline_ms", read.positive)
     commands = read.commands(document.get("commands", {}), "commands")
     failing_effects = read.failing_effects(document.get("effects", {}), "effects")
+    schedule = read.optional(document, "", "schedule", read.counts)
     for command, key in zip(_stage_names(stages), stage_keys):
         if command not in commands:
             raise read.fail(key, _unknown_command(command, commands))
@@ -134,6 +135,7 @@ def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> S
             deadline_ms=DEFAULT_DEADLINE_MS if deadline_ms is None else deadline_ms,
             commands=commands,
             failing_effects=failing_effects,
+            schedule=schedule or (),
         )
     except ValueError as exc:
         raise read.fail("", str(exc)) from None
@@ -239,6 +241,11 @@ class _DocumentReader:
 
     def count(self, value: object, key: str) -> int:
         return self.integer(value, key, minimum=0)
+
+    def counts(self, value: object, key: str) -> tuple[int, ...]:
+        if not isinstance(value, list):
+            raise self.expected(key, "a list of non-negative integers", value)
+        return tuple(self.count(item, _item(key, index)) for index, item in enumerate(value))
 
     def positive(self, value: object, key: str) -> int:
         return self.integer(value, key, minimum=1)
