@@ -14,7 +14,7 @@ integers well, which is why no shrinker is written here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, final
 
 from hypothesis import HealthCheck, Phase, find, settings
@@ -22,13 +22,16 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
+from harness.check import ScenarioResult
 from harness.compare import Difference, diff_observations
 from harness.observation import DeadlineExceeded, Observation, observe
+from harness.repro import write_repro
+from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.schedule_invariants import schedule_independent
 from harness.scheduling import CHOICE_LIMIT, Schedule, TieOrder
 
-__all__ = ["Breakage", "ScheduledRun", "compare_under", "explore", "observe_scheduled"]
+__all__ = ["Breakage", "ScheduledRun", "compare_under", "explore", "explore_result", "observe_scheduled"]
 
 REFERENCE: Final = BUILTIN_IMPLEMENTATIONS["reference"]
 _UNFINISHED: Final = "finished"
@@ -131,3 +134,18 @@ def explore(
         return None
     run, differences = compare_under(scenario, candidate, Schedule(tuple(shrunk)), expected)
     return Breakage(scenario.name, first[0], run.consumed, differences, tried[0])
+
+
+def explore_result(result: ScenarioResult, candidate: Implementation, *, runs: int) -> ScenarioResult:
+    """``harness check --explore``: a passed check, explored; a break becomes a ``mismatch`` with a repro file.
+
+    The repro file holds the scenario and the shrunk schedule, so
+    ``harness repro FILE`` replays the break from the file alone.
+    """
+    scenario = load_scenario(result.path)
+    breakage = explore(scenario, candidate, runs=runs, oracle=result.reference)
+    if breakage is None:
+        return result
+    path = write_repro(replace(scenario, schedule=breakage.shrunk.choices), f"explore-{scenario.name}")
+    message = f"{breakage.report()}\nrepro file: {path}  (replay: harness repro {path} --candidate {candidate.name})"
+    return replace(result, status="mismatch", message=message)

@@ -6,7 +6,10 @@ as ``artifacts/repro/TEST.toml`` (the folder can be moved with
 replays the shrunk example last, so the file left behind is the minimal one.
 ``harness repro FILE`` runs it on the reference and a candidate and shows
 where they differ; copying the file into the baseline corpus pins the
-regression for good.
+regression for good. A file with a ``schedule`` (written by the schedule
+property) replays the candidate under exactly that order of same-instant
+ties and compares its schedule-independent observation with the reference's
+under FIFO.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from harness.baselines import write_atomic
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
 from harness.compare import Difference, diff_observations
 from harness.observation import Observation, observe
+from harness.schedule_invariants import schedule_independent
+from harness.scheduling import TieOrder
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.scenario.writer import scenario_text
@@ -87,5 +92,9 @@ def replay(path: Path | str, candidate: Implementation) -> ReproOutcome:
     """Run a repro file on the reference and on ``candidate``."""
     scenario = load_scenario(path)
     reference = observe(scenario, BUILTIN_IMPLEMENTATIONS["reference"])
-    observed = observe(scenario, candidate)
-    return ReproOutcome(reference, observed, tuple(diff_observations(reference, observed)))
+    if not scenario.schedule:
+        observed = observe(scenario, candidate)
+        return ReproOutcome(reference, observed, tuple(diff_observations(reference, observed)))
+    observed = observe(scenario, candidate, ties=TieOrder(scenario.schedule))
+    expected, projected = schedule_independent(reference), schedule_independent(observed)
+    return ReproOutcome(expected, projected, tuple(diff_observations(expected, projected)))

@@ -43,8 +43,8 @@ SCHEDULE_DEPENDENT_PARTS: Final[Mapping[str, str]] = MappingProxyType({
         "instant interleave in tie order, while one branch's effects keep their list order (R8.1, R8.5)"
     ),
     "timeline": (
-        "a multiset of calls, each with its start and end: calls that start at the same instant "
-        "(a cap releasing several workers, equal durations) are recorded in tie order"
+        "a multiset of calls, each with its start and end, read in order of start time: calls that "
+        "start at the same instant (a cap releasing several workers, equal durations) are recorded in tie order"
     ),
 })
 """Each part of an observation compared as a multiset or in a canonical order, and why."""
@@ -59,7 +59,7 @@ def schedule_independent(observation: Observation) -> Observation:
     projected["stages"] = [_with_errors_as_multiset(entry) for entry in observation["stages"]]
     # sorted() is stable: the effects of one branch at one instant keep their order.
     projected["effects"] = sorted(observation["effects"], key=_effect_place)
-    projected["timeline"] = _multiset(observation["timeline"])
+    projected["timeline"] = sorted(observation["timeline"], key=_call_place)
     return projected
 
 
@@ -72,7 +72,17 @@ def _with_errors_as_multiset(document: Mapping[str, Any]) -> dict[str, Any]:
 
 def _multiset(items: Iterable[Any]) -> list[Any]:
     """The items in one canonical order, so two lists compare equal exactly when they hold the same items."""
-    return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+    return sorted(items, key=_canonical)
+
+
+def _canonical(item: object) -> str:
+    return json.dumps(item, sort_keys=True, ensure_ascii=False)
+
+
+def _call_place(call: Mapping[str, Any]) -> tuple[int, int, int, str]:
+    # The full record breaks the remaining ties, so the order is canonical: a multiset, read in time order.
+    branch = call["branch"]
+    return (call["start_ms"], call["stage"], -1 if branch is None else branch, _canonical(call))
 
 
 def _effect_place(effect: Mapping[str, Any]) -> tuple[int, int, int]:
