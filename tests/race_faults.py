@@ -5,7 +5,7 @@ that makes a refactoring mistake that only shows when callbacks ready at the
 same virtual instant run in another order than first in, first out (another
 event loop, another Python version, another await structure). Under FIFO
 each one is equivalent to the correct runner, so every FIFO check passes on
-it; ``tests/test_race_faults.py`` shows that, and that exploration finds and
+it; ``tests/properties/test_race_faults_are_found.py`` shows that, and that exploration finds and
 shrinks each. Name one as ``race_faults:NAME`` (the ``tests`` folder is on
 the import path).
 

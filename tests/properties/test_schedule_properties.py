@@ -11,7 +11,7 @@ consumed schedule as a repro file, which ``harness repro FILE`` replays.
 How many (scenario, schedule) pairs each profile explores is set here, from
 the active profile: a few in ``dev`` and ``ci``, many in ``nightly``. The
 property is shown to fail on the race faults of ``tests/race_faults.py`` in
-``tests/test_race_faults.py``.
+``tests/properties/test_race_faults_are_found.py``.
 """
 
 from __future__ import annotations
