@@ -157,7 +157,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for path in paths:
             progress.started(path.stem)
             result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions)
-            if args.explore is not None and result.passed:
+            if args.explore is not None and result.status in ("match", "unpinned"):
                 result = explore_result(result, candidate, runs=args.explore)
             results.append(result)
             progress.finished(result)
