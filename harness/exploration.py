@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from random import Random
 from typing import Final, final
 
 from hypothesis import HealthCheck, Phase, find, settings
@@ -97,13 +98,14 @@ def explore(
     runs: int,
     oracle: Observation | None = None,
     max_length: int | None = None,
+    seed: int | None = None,
 ) -> Breakage | None:
     """Run ``scenario`` on ``candidate`` under up to ``runs`` drawn schedules; the first break, shrunk, or ``None``.
 
     ``oracle`` is the reference's FIFO observation (computed when not given);
     ``max_length`` bounds the schedules (default: the run's choice points
     under FIFO, at least one). Deterministic: the same arguments draw the same
-    schedules.
+    schedules; a ``seed`` draws another deterministic sequence (for benchmarks).
     """
     expected = oracle if oracle is not None else observe(scenario, REFERENCE)
     length = max_length if max_length is not None else max(1, observe_scheduled(scenario, candidate, Schedule()).choice_points)
@@ -121,9 +123,10 @@ def explore(
         shrunk = find(
             st.lists(st.integers(0, CHOICE_LIMIT), min_size=1, max_size=length),
             breaks,
+            random=None if seed is None else Random(seed),
             settings=settings(
                 max_examples=runs,
-                derandomize=True,
+                derandomize=seed is None,
                 database=None,
                 deadline=None,
                 phases=(Phase.generate, Phase.shrink),
