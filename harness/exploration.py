@@ -108,7 +108,8 @@ def explore(
     schedules; a ``seed`` draws another deterministic sequence (for benchmarks).
     """
     expected = oracle if oracle is not None else observe(scenario, REFERENCE)
-    length = max_length if max_length is not None else max(1, observe_scheduled(scenario, candidate, Schedule()).choice_points)
+    if max_length is None:
+        max_length = max(1, observe_scheduled(scenario, candidate, Schedule()).choice_points)
     first: list[Schedule] = []
     tried = [0]
 
@@ -121,7 +122,7 @@ def explore(
 
     try:
         shrunk = find(
-            st.lists(st.integers(0, CHOICE_LIMIT), min_size=1, max_size=length),
+            st.lists(st.integers(0, CHOICE_LIMIT), min_size=1, max_size=max_length),
             breaks,
             random=None if seed is None else Random(seed),
             settings=settings(

@@ -99,7 +99,9 @@ class _ChoosingQueue(collections.deque[Any]):
 class ExploredEventLoop(looptime.LoopTimeEventLoop, asyncio.SelectorEventLoop):
     """looptime's virtual-clock loop whose same-instant callbacks run in the order a :class:`TieOrder` picks."""
 
-    def __init__(self, order: TieOrder, *, selector: selectors.BaseSelector | None = None, **looptime_options: Any) -> None:
+    def __init__(
+        self, order: TieOrder, *, selector: selectors.BaseSelector | None = None, **looptime_options: Any
+    ) -> None:
         super().__init__(selector, **looptime_options)
         if type(self._ready) is not collections.deque:
             raise RuntimeError(f"asyncio's ready queue is a {type(self._ready).__name__}, not a deque: cannot explore")

@@ -89,7 +89,7 @@ SCENARIO_ERRORS = [
     pytest.param(
         ".toml", 'input = "x"\npipline = "a"\n[commands.a]\n',
         "pipline", "unknown key, did you mean `pipeline`? (expected one of: commands, deadline_ms, delay_ms, "
-        "description, effects, env, input, input_descriptor, input_labels, parallel_cap, pipeline, source, stages)",
+        "description, effects, env, input, input_descriptor, input_labels, parallel_cap, pipeline, schedule, source, stages)",
         id="typo-top-level",
     ),
     pytest.param(

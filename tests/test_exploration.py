@@ -58,10 +58,8 @@ def test_the_executors_survive_exploration(name: str, write_scenario) -> None:
 
 def test_a_run_that_does_not_finish_under_a_schedule_breaks(write_scenario) -> None:
     scenario = load_scenario(write_scenario("hangs", HANGS))
-    oracle_scenario = load_scenario(write_scenario("ties", TIES))
-    run, differences = compare_under(
-        scenario, BUILTIN_IMPLEMENTATIONS["extracted"], Schedule((1,)), observe(oracle_scenario, BUILTIN_IMPLEMENTATIONS["reference"])
-    )
+    oracle = observe(load_scenario(write_scenario("ties", TIES)), BUILTIN_IMPLEMENTATIONS["reference"])
+    run, differences = compare_under(scenario, BUILTIN_IMPLEMENTATIONS["extracted"], Schedule((1,)), oracle)
     assert run.observation is None and run.unfinished is not None and "did not finish" in run.unfinished
     assert [d.path for d in differences] == ["finished"]
 
