@@ -73,6 +73,7 @@ class ReproOutcome:
     reference: Observation
     candidate: Observation
     differences: tuple[Difference, ...]
+    schedule: tuple[int, ...] = ()
 
     @property
     def agree(self) -> bool:
@@ -81,6 +82,9 @@ class ReproOutcome:
     def report(self) -> str:
         """What a maintainer reads: the verdict, the differences by path, both timelines."""
         disagreement = describe_disagreement(self.reference, self.candidate, limit=40)
+        if disagreement is not None and self.schedule:
+            schedule = ", ".join(map(str, self.schedule))
+            return f"schedule [{schedule}] against the reference under FIFO, schedule-independent parts:\n{disagreement}"
         if disagreement is not None:
             return disagreement
         names = (self.reference["implementation"], self.candidate["implementation"])
@@ -97,4 +101,4 @@ def replay(path: Path | str, candidate: Implementation) -> ReproOutcome:
         return ReproOutcome(reference, observed, tuple(diff_observations(reference, observed)))
     observed = observe(scenario, candidate, ties=TieOrder(scenario.schedule))
     expected, projected = schedule_independent(reference), schedule_independent(observed)
-    return ReproOutcome(expected, projected, tuple(diff_observations(expected, projected)))
+    return ReproOutcome(expected, projected, tuple(diff_observations(expected, projected)), scenario.schedule)

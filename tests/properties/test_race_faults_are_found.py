@@ -90,6 +90,7 @@ def test_the_repro_file_alone_replays_the_break(fault: str, tmp_path: Path, monk
     assert f"schedule = [{', '.join(map(str, breakage.shrunk.choices))}]" in path.read_text(encoding="utf-8")
     code, out, _ = run_cli("repro", str(path), "--candidate", f"race_faults:{fault}")
     assert code == EXIT_FAILED, out
+    assert out.startswith(f"schedule [{', '.join(map(str, breakage.shrunk.choices))}] against the reference under FIFO")
     assert "differs from reference" in out
     assert run_cli("repro", str(path))[0] == EXIT_OK
     # The same file without its schedule is FIFO again, where the fault hides.
