@@ -24,6 +24,7 @@ from types import ModuleType
 
 import bench_check
 import bench_concurrency
+import bench_exploration
 import bench_parallel_group
 import bench_virtual_time
 from measure import Figure
@@ -33,7 +34,7 @@ __all__ = ["BENCHMARKS", "main"]
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
-BENCHMARKS: tuple[ModuleType, ...] = (bench_concurrency, bench_parallel_group, bench_virtual_time, bench_check)
+BENCHMARKS: tuple[ModuleType, ...] = (bench_concurrency, bench_parallel_group, bench_virtual_time, bench_check, bench_exploration)
 
 
 def build_parser() -> argparse.ArgumentParser:

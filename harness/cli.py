@@ -22,6 +22,7 @@ from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Imple
 from harness.baselines import write_atomic
 from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario, summary_line
 from harness.errors import HarnessError
+from harness.exploration import explore_result
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
 from harness.observation import DeadlineExceeded, canonical_json, observe
@@ -38,6 +39,7 @@ from harness.snapshot import (
     reference_at,
     render_manifest,
 )
+from harness.scheduling import Schedule, TieOrder
 from harness.svg import render_svg
 from harness.timeline import render_timeline
 
@@ -88,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeline", action="store_true", help="draw the timeline of every command call")
     run.add_argument("--svg", type=Path, metavar="FILE", help="also write the timeline as an SVG picture")
     _add_reference_option(run, "with --impl reference: run the area's executor as of git revision REV")
+    run.add_argument(
+        "--schedule", type=Path, metavar="FILE", help="break same-instant ties by the schedule of FILE (a repro file)"
+    )
     run.set_defaults(handler=_run)
 
     check = commands.add_parser("check", help="compare a candidate with the reference and the baselines")
@@ -96,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--repeat", type=_positive, default=1, help="run each scenario N times per implementation")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_reference_option(check, "compare with the area's executor as of git revision REV instead of the snapshot")
+    check.add_argument(
+        "--explore", type=_positive, metavar="N", help="also run each scenario under N drawn tie orders beyond FIFO"
+    )
     check.set_defaults(handler=_check)
 
     record = commands.add_parser("record", help="write the baselines from the reference executor")
@@ -160,7 +168,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError(f"--reference {args.reference}: only with --impl reference, not --impl {args.impl}")
     implementation = _reference(args.reference) if args.impl == "reference" else resolve_implementation(args.impl)
     scenario = load_scenario(args.scenario)
-    observation = observe(scenario, implementation)
+    schedule = load_scenario(args.schedule).schedule if args.schedule is not None else scenario.schedule
+    observation = observe(scenario, implementation, ties=TieOrder(schedule) if schedule else None)
     if args.json:
         out.write(canonical_json(observation))
         return EXIT_OK
@@ -175,6 +184,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(f"stages: {len(observation['stages'])} executions ({retries} asked for a retry)\n")
     out.write(f"latest_errors: {len(observation['latest_errors'])}; effects: {len(observation['effects'])}\n")
     out.write(f"virtual time: {observation['elapsed_ms']} ms\n")
+    if schedule:
+        out.write(f"schedule: {Schedule(schedule)}\n")
     if args.timeline:
         out.write(render_timeline(observation["timeline"]) + "\n")
     if args.svg is not None:
@@ -193,6 +204,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for path in paths:
             progress.started(path.stem)
             result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions, reference=reference)
+            if args.explore is not None and result.status in ("match", "unpinned"):
+                result = explore_result(result, candidate, runs=args.explore)
             results.append(result)
             progress.finished(result)
             if result.status == "invalid":

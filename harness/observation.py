@@ -40,6 +40,7 @@ from harness.executor_api import ExecutorApi
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
 from harness.scenario.commands import SCENARIO_INTERRUPTS, BuiltPipeline, Recorder, build_pipeline
 from harness.scenario.model import Scenario
+from harness.scheduling import TieOrder
 
 if TYPE_CHECKING:  # only for annotations: values are read through the implementation's API
     from harness.pipeline import PipelineEvent, SecurityDescriptor, StructuredValue
@@ -66,8 +67,11 @@ class DeadlineExceeded(HarnessError):
     """A scenario did not finish before its virtual deadline (a command hung, or time ran out)."""
 
 
-def run_on_virtual_clock(main: Callable[[], Awaitable[T]]) -> T:
+def run_on_virtual_clock(main: Callable[[], Awaitable[T]], *, ties: TieOrder | None = None) -> T:
     """Run ``main()`` to completion on a fresh event loop whose clock is virtual and starts at 0.
+
+    With ``ties`` the loop orders callbacks ready at the same instant as its
+    schedule says (see :mod:`harness.scheduling`); without, first in, first out.
 
     asyncio lets a ``KeyboardInterrupt`` or ``SystemExit`` escape the loop at
     once from the task that raised it. One that a scenario command raised is
@@ -75,7 +79,7 @@ def run_on_virtual_clock(main: Callable[[], Awaitable[T]]) -> T:
     and await the other branches) and ``main`` can record the outcome. Any
     other, a real Ctrl-C, propagates. Tasks left over are cancelled and awaited.
     """
-    loop = looptime.new_event_loop()
+    loop = looptime.new_event_loop() if ties is None else ties.new_event_loop()
     try:
         task = loop.create_task(_as_coroutine(main))
         while True:
@@ -126,14 +130,14 @@ def _scenario_environment(scenario: Scenario) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def observe(scenario: Scenario, implementation: Implementation) -> Observation:
+def observe(scenario: Scenario, implementation: Implementation, *, ties: TieOrder | None = None) -> Observation:
     """Run ``scenario`` on ``implementation`` on a virtual clock and return the observation.
 
-    Raises :class:`DeadlineExceeded` when the run does not finish by the
+    ``ties`` orders same-instant callbacks by a schedule (default: FIFO). Raises :class:`DeadlineExceeded` when the run does not finish by the
     scenario's ``deadline_ms``.
     """
     try:
-        return run_on_virtual_clock(lambda: observe_async(scenario, implementation))
+        return run_on_virtual_clock(lambda: observe_async(scenario, implementation), ties=ties)
     except (AttributeError, TypeError) as exc:
         # An executor of another revision (``--reference REV``) may record
         # events or values of another shape: one line, not a traceback.

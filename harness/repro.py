@@ -6,7 +6,10 @@ as ``artifacts/repro/TEST.toml`` (the folder can be moved with
 replays the shrunk example last, so the file left behind is the minimal one.
 ``harness repro FILE`` runs it on the reference and a candidate and shows
 where they differ; copying the file into the baseline corpus pins the
-regression for good.
+regression for good. A file with a ``schedule`` (written by the schedule
+property) replays the candidate under exactly that order of same-instant
+ties and compares its schedule-independent observation with the reference's
+under FIFO.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from harness.baselines import write_atomic
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
 from harness.compare import Difference, diff_observations
 from harness.observation import Observation, observe
+from harness.schedule_invariants import schedule_independent
+from harness.scheduling import TieOrder
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.scenario.writer import scenario_text
@@ -68,6 +73,7 @@ class ReproOutcome:
     reference: Observation
     candidate: Observation
     differences: tuple[Difference, ...]
+    schedule: tuple[int, ...] = ()
 
     @property
     def agree(self) -> bool:
@@ -76,6 +82,9 @@ class ReproOutcome:
     def report(self) -> str:
         """What a maintainer reads: the verdict, the differences by path, both timelines."""
         disagreement = describe_disagreement(self.reference, self.candidate, limit=40)
+        if disagreement is not None and self.schedule:
+            schedule = ", ".join(map(str, self.schedule))
+            return f"schedule [{schedule}] against the reference under FIFO, schedule-independent parts:\n{disagreement}"
         if disagreement is not None:
             return disagreement
         names = (self.reference["implementation"], self.candidate["implementation"])
@@ -89,5 +98,9 @@ def replay(
     """Run a repro file on ``reference`` (the frozen snapshot by default) and on ``candidate``."""
     scenario = load_scenario(path)
     pinned = observe(scenario, reference)
-    observed = observe(scenario, candidate)
-    return ReproOutcome(pinned, observed, tuple(diff_observations(pinned, observed)))
+    if not scenario.schedule:
+        observed = observe(scenario, candidate)
+        return ReproOutcome(pinned, observed, tuple(diff_observations(pinned, observed)))
+    observed = observe(scenario, candidate, ties=TieOrder(scenario.schedule))
+    expected, projected = schedule_independent(pinned), schedule_independent(observed)
+    return ReproOutcome(expected, projected, tuple(diff_observations(expected, projected)), scenario.schedule)

@@ -111,7 +111,7 @@ SCENARIO_ERRORS = [
         ".toml", 'input = "x"\npipline = "a"\n[commands.a]\n',
         "pipline", "unknown key, did you mean `pipeline`? (expected one of: commands, deadline_ms, delay_ms, "
         "description, effects, env, input, input_descriptor, input_labels, input_replayable, parallel_cap, pipeline, "
-        "runs, source, stages)",
+        "runs, schedule, source, stages)",
         id="typo-top-level",
     ),
     pytest.param(

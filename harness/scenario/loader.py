@@ -56,7 +56,7 @@ _T = TypeVar("_T")
 
 SCENARIO_KEYS = (
     "description", "input", "source", "input_replayable", "input_labels", "input_descriptor", "pipeline",
-    "stages", "parallel_cap", "delay_ms", "env", "deadline_ms", "runs", "commands", "effects",
+    "stages", "parallel_cap", "delay_ms", "env", "deadline_ms", "runs", "commands", "effects", "schedule",
 )  # fmt: skip
 COMMAND_KEYS = (
     "returns", "returns_each", "join", "raises", "duration_ms", "retry", "retry_until", "hint", "from",
@@ -118,6 +118,7 @@ def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> S
     runs = read.optional(document, "", "runs", read.positive)
     commands = read.commands(document.get("commands", {}), "commands")
     failing_effects = read.failing_effects(document.get("effects", {}), "effects")
+    schedule = read.optional(document, "", "schedule", read.counts)
     for command, key in zip(_stage_names(stages), stage_keys):
         if command not in commands:
             raise read.fail(key, _unknown_command(command, commands))
@@ -141,6 +142,7 @@ def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> S
             commands=commands,
             failing_effects=failing_effects,
             runs=1 if runs is None else runs,
+            schedule=schedule or (),
         )
     except ValueError as exc:
         raise read.fail("", str(exc)) from None
@@ -246,6 +248,11 @@ class _DocumentReader:
 
     def count(self, value: object, key: str) -> int:
         return self.integer(value, key, minimum=0)
+
+    def counts(self, value: object, key: str) -> tuple[int, ...]:
+        if not isinstance(value, list):
+            raise self.expected(key, "a list of non-negative integers", value)
+        return tuple(self.count(item, _item(key, index)) for index, item in enumerate(value))
 
     def positive(self, value: object, key: str) -> int:
         return self.integer(value, key, minimum=1)

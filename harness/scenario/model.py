@@ -294,8 +294,14 @@ class Scenario:
     commands: Mapping[str, CommandSpec] = field(hash=False)
     failing_effects: Mapping[str, str] = field(default_factory=dict, hash=False)
     runs: int = 1
+    schedule: tuple[int, ...] = ()
+    """The order of same-instant callbacks a replay runs under (see :mod:`harness.scheduling`); ``()`` is FIFO."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.schedule, tuple) or not all(
+            isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in self.schedule
+        ):
+            raise ValueError("Scenario.schedule must be a tuple of non-negative integers")
         if self.input is not None:
             object.__setattr__(self, "has_input", True)
         for name in ("env", "commands", "failing_effects"):
@@ -379,6 +385,8 @@ class Scenario:
         if self.failing_effects:
             effects = self.failing_effects.items()
             document["effects"] = {name: {"raises": message} for name, message in effects}
+        if self.schedule:
+            document["schedule"] = list(self.schedule)
         return document
 
 

@@ -69,7 +69,7 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         'inptu = "x"\n',
         "x.toml: inptu: unknown key, did you mean `input`? (expected one of: commands, deadline_ms, "
         "delay_ms, description, effects, env, input, input_descriptor, input_labels, input_replayable, "
-        "parallel_cap, pipeline, runs, source, stages)",
+        "parallel_cap, pipeline, runs, schedule, source, stages)",
     ),
     "unknown-key-command": (
         "x.toml",
@@ -102,6 +102,16 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         "x.toml",
         HEAD + "delay_ms = -5\n[commands.a]\n",
         "x.toml: delay_ms: expected a non-negative integer, got -5",
+    ),
+    "schedule-negative": (
+        "x.toml",
+        HEAD + "schedule = [1, -2]\n[commands.a]\n",
+        "x.toml: schedule[1]: expected a non-negative integer, got -2",
+    ),
+    "schedule-not-a-list": (
+        "x.toml",
+        HEAD + 'schedule = "1 2"\n[commands.a]\n',
+        'x.toml: schedule: expected a list of non-negative integers, got "1 2"',
     ),
     "cap-bool": (
         "x.toml",
