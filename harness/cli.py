@@ -18,7 +18,7 @@ from typing import Final, TextIO
 
 from harness import __version__
 from harness.candidates import DEFAULT_CANDIDATE, Implementation, resolve_implementation
-from harness.baselines import write_atomic
+from harness.baselines import check_output_path, write_atomic
 from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario, summary_line
 from harness.errors import HarnessError
 from harness.gate.app import run_gate
@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--base", help="the revision the phase started from (default: configured, else the root commit)")
     gate.add_argument("--note", type=Path, help="where to write the evidence note (default: configured)")
     gate.add_argument("--no-commands", action="store_true", help="check the guardrails only; run no command")
+    gate.add_argument(
+        "-v", "--verbose", action="store_true", help="print each command and its output as it runs"
+    )
     gate.set_defaults(handler=_gate)
     return parser
 
@@ -112,6 +115,8 @@ def _scenario_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.svg is not None:
+        check_output_path(args.svg, "--svg")
     implementation = resolve_implementation(args.impl)
     scenario = load_scenario(args.scenario)
     observation = observe(scenario, implementation)
@@ -201,6 +206,8 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.svg is not None:
+        check_output_path(args.svg, "--svg")
     outcome = replay(args.file, resolve_implementation(args.candidate))
     out.write(outcome.report() + "\n")
     if args.svg is not None:
@@ -221,6 +228,7 @@ def _gate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         base=args.base,
         note=args.note,
         run_commands=not args.no_commands,
+        show_output=args.verbose,
         out=out,
     )
 

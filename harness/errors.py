@@ -15,6 +15,7 @@ __all__ = [
     "InvalidBaselineError",
     "InvalidConfigError",
     "InvalidInputError",
+    "InvalidOutputError",
     "InvalidScenarioError",
 ]
 
@@ -44,6 +45,13 @@ class InvalidScenarioError(InvalidInputError):
 
 class InvalidBaselineError(InvalidInputError):
     """A pinned baseline file is unreadable, incomplete or of another schema version."""
+
+
+class InvalidOutputError(InvalidInputError):
+    """A file the harness was asked to write (``--svg``, ``--note``, ``--junit-xml``) cannot be written.
+
+    ``key`` is the option that named it.
+    """
 
 
 class InvalidConfigError(InvalidInputError):
