@@ -24,7 +24,7 @@ from harness.errors import HarnessError
 from harness.gate.app import run_gate
 from harness.observation import DeadlineExceeded, canonical_json, observe
 from harness.progress import progress_for
-from harness.repro import replay
+from harness.repro import recorded_candidate, replay
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.svg import render_svg
 from harness.timeline import render_timeline
@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     repro = commands.add_parser("repro", help="replay a repro file on the reference and a candidate")
     repro.add_argument("file", type=Path, help="a scenario file, usually from artifacts/repro/")
-    repro.add_argument("--candidate", default=DEFAULT_CANDIDATE, help="MODULE:ATTR of the executor under test")
+    repro.add_argument(
+        "--candidate",
+        help="MODULE:ATTR of the executor under test (default: the one the file records, else extracted)",
+    )
     repro.add_argument("--svg", type=Path, metavar="FILE", help="also write both timelines as an SVG picture")
     repro.set_defaults(handler=_repro)
 
@@ -208,7 +211,8 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.svg is not None:
         check_output_path(args.svg, "--svg")
-    outcome = replay(args.file, resolve_implementation(args.candidate))
+    spec = args.candidate or recorded_candidate(args.file) or DEFAULT_CANDIDATE
+    outcome = replay(args.file, resolve_implementation(spec))
     out.write(outcome.report() + "\n")
     if args.svg is not None:
         names = (outcome.reference["implementation"], outcome.candidate["implementation"])

@@ -7,6 +7,12 @@ replays the shrunk example last, so the file left behind is the minimal one.
 ``harness repro FILE`` runs it on the reference and a candidate and shows
 where they differ; copying the file into the baseline corpus pins the
 regression for good.
+
+A property run under ``--candidate MODULE:ATTR`` records that candidate in
+the file, as a first comment line (``# candidate: MODULE:ATTR``) that the
+scenario loader ignores, and the hint it prints names it too, so the replay,
+verbatim or with the file alone, runs the executor that failed.
+:func:`recorded_candidate` reads it back.
 """
 
 from __future__ import annotations
@@ -29,11 +35,21 @@ from harness.scenario.writer import scenario_text
 from harness.testing import describe_disagreement
 from harness.timeline import render_divergence
 
-__all__ = ["REPRO_DIR_ENV", "ReproOutcome", "recording_failures", "repro_dir", "replay", "write_repro"]
+__all__ = [
+    "REPRO_DIR_ENV",
+    "ReproOutcome",
+    "recorded_candidate",
+    "recording_failures",
+    "repro_dir",
+    "replay",
+    "replay_command",
+    "write_repro",
+]
 
 REPRO_DIR_ENV: Final = "HARNESS_REPRO_DIR"
 DEFAULT_REPRO_DIR: Final = Path("artifacts") / "repro"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_CANDIDATE_LINE = re.compile(r"# candidate: (?P<spec>\S+)")
 
 
 def repro_dir() -> Path:
@@ -41,23 +57,58 @@ def repro_dir() -> Path:
     return Path(os.environ.get(REPRO_DIR_ENV) or DEFAULT_REPRO_DIR)
 
 
-def write_repro(scenario: Scenario, label: str) -> Path:
-    """Write ``scenario`` as ``<repro dir>/<label>.toml`` (atomically) and return the path."""
+def write_repro(scenario: Scenario, label: str, *, candidate: Implementation | None = None) -> Path:
+    """Write ``scenario`` as ``<repro dir>/<label>.toml`` (atomically) and return the path.
+
+    A ``candidate`` named ``MODULE:ATTR`` is recorded in the file's first line.
+    """
     stem = _UNSAFE.sub("-", label).strip("-") or "scenario"
     path = repro_dir() / f"{stem}.toml"
     named = replace(scenario, name=stem, description=f"repro of {label}")
-    write_atomic(path, scenario_text(named, ".toml"))
+    spec = _recordable(candidate)
+    header = f"# candidate: {spec}\n" if spec else ""
+    write_atomic(path, header + scenario_text(named, ".toml"))
     return path
 
 
+def _recordable(candidate: Implementation | None) -> str | None:
+    # The built-in names need no recording: the default candidate is the
+    # extracted executor, and the reference as a candidate replays nothing.
+    if candidate is None or candidate.name in BUILTIN_IMPLEMENTATIONS:
+        return None
+    return candidate.name
+
+
+def recorded_candidate(path: Path | str) -> str | None:
+    """The ``MODULE:ATTR`` a repro file was written under, or ``None`` (also for an unreadable file)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _CANDIDATE_LINE.fullmatch(first.strip())
+    return match["spec"] if match else None
+
+
+def replay_command(path: Path, candidate: Implementation | None = None) -> str:
+    """The command line that replays ``path`` on the same candidate."""
+    spec = _recordable(candidate)
+    return f"harness repro {path}" + (f" --candidate {spec}" if spec else "")
+
+
 @contextmanager
-def recording_failures(scenario: Scenario, label: str) -> Iterator[None]:
-    """On an ``AssertionError`` in the block, write the scenario as a repro file and name it in the message."""
+def recording_failures(
+    scenario: Scenario, label: str, *, candidate: Implementation | None = None
+) -> Iterator[None]:
+    """On an ``AssertionError`` in the block, write the scenario as a repro file and name it in the message.
+
+    Pass the ``candidate`` under test so that the file and the replay hint name it.
+    """
     try:
         yield
     except AssertionError as failure:
-        path = write_repro(scenario, label)
-        raise AssertionError(f"{failure}\nrepro file: {path}  (replay: harness repro {path})") from failure
+        path = write_repro(scenario, label, candidate=candidate)
+        raise AssertionError(f"{failure}\nrepro file: {path}  (replay: {replay_command(path, candidate)})") from failure
 
 
 @final
