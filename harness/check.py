@@ -25,6 +25,7 @@ from typing import Final, Literal, final
 
 from harness.baselines import baseline_path, load_baseline, serialize_baseline, write_atomic
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
+from harness.crash import ImplementationCrash
 from harness.compare import Difference, diff_observations, format_differences
 from harness.errors import InvalidInputError
 from harness.observation import DeadlineExceeded, Observation, canonical_json, observe
@@ -44,7 +45,7 @@ __all__ = [
 
 REFERENCE: Final = BUILTIN_IMPLEMENTATIONS["reference"]
 
-CheckStatus = Literal["match", "mismatch", "unpinned", "invalid", "unfinished", "nondeterministic"]
+CheckStatus = Literal["match", "mismatch", "unpinned", "invalid", "unfinished", "nondeterministic", "crashed"]
 _NO_COLLISIONS: Final[Mapping[Path, str]] = MappingProxyType({})
 
 
@@ -125,6 +126,8 @@ def check_scenario(
         candidate_runs = [observe(scenario, candidate) for _ in range(repeat)]
     except DeadlineExceeded as exc:
         return ScenarioResult(shown, scenario.name, "unfinished", str(exc))
+    except ImplementationCrash as exc:  # a crash, not a diff: who, what, where
+        return ScenarioResult(shown, scenario.name, "crashed", str(exc))
     reference, observed = reference_runs[0], candidate_runs[0]
     for label, runs in (("reference", reference_runs), (candidate.name, candidate_runs)):
         unstable = _repeat_difference(runs)

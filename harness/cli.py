@@ -20,6 +20,7 @@ from harness import __version__
 from harness.candidates import DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.baselines import check_output_path, write_atomic
 from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario, summary_line
+from harness.crash import ImplementationCrash
 from harness.errors import HarnessError
 from harness.gate.app import run_gate
 from harness.observation import DeadlineExceeded, canonical_json, observe
@@ -252,7 +253,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     handler: Handler = args.handler
     try:
         return handler(args, stdout, stderr)
-    except DeadlineExceeded as exc:
+    except (DeadlineExceeded, ImplementationCrash) as exc:
         stderr.write(f"harness {args.command}: {exc}\n")
         return EXIT_FAILED
     except HarnessError as exc:

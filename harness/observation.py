@@ -24,6 +24,7 @@ from typing import Any, Final, TypeVar
 import looptime
 
 from harness.candidates import Implementation
+from harness.crash import ImplementationCrash
 from harness.errors import HarnessError
 from harness.pipeline import MISSING, PipelineError, PipelineEvent, SecurityDescriptor, StructuredValue
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
@@ -83,7 +84,8 @@ def observe(scenario: Scenario, implementation: Implementation) -> Observation:
     """Run ``scenario`` on ``implementation`` on a virtual clock and return the observation.
 
     Raises :class:`DeadlineExceeded` when the run does not finish by the
-    scenario's ``deadline_ms``.
+    scenario's ``deadline_ms``, and :class:`~harness.crash.ImplementationCrash`
+    when the implementation raises anything but a pipeline error.
     """
     return run_on_virtual_clock(lambda: observe_async(scenario, implementation))
 
@@ -110,8 +112,8 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
             raise DeadlineExceeded(_deadline_message(scenario, recorder, loop.time() - started)) from None
         except PipelineError as exc:
             error = {"type": type(exc).__name__, "message": str(exc)}
-        except Exception as exc:  # a candidate's own bug is an outcome to compare, not a harness crash
-            error = {"type": type(exc).__name__, "message": f"unexpected {type(exc).__name__}: {exc}"}
+        except Exception as exc:  # a bug in the implementation, not an outcome: see harness.crash
+            raise ImplementationCrash(implementation.name, exc) from exc
     parallel_stages = {index for index, stage in enumerate(scenario.stages, start=1) if not isinstance(stage, str)}
     return {
         "scenario": scenario.name,
