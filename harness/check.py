@@ -159,17 +159,22 @@ def check_scenario(
     )
 
 
-def describe_result(result: ScenarioResult, *, candidate_name: str) -> str:
-    """The report block of one scenario: its status line and, for a failure, why."""
+def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int | None = 20) -> str:
+    """The report block of one scenario: its status line and, for a failure, why.
+
+    Each difference line reads ``path: LEFT != RIGHT``; the header above
+    says which side is which. ``limit=None`` shows every difference.
+    """
     lines = [f"{result.status.upper():<16} {result.name}"]
+    shown = len(result.candidate_differences) + len(result.baseline_differences) if limit is None else limit
     if result.message:
         lines.extend("    " + line for line in result.message.splitlines())
     if result.candidate_differences:
-        lines.append(f"  {candidate_name} differs from reference:")
-        lines.append(format_differences(result.candidate_differences))
+        lines.append(f"  candidate {candidate_name} differs from the reference (path: reference != candidate):")
+        lines.append(format_differences(result.candidate_differences, limit=shown))
     if result.baseline_differences:
-        lines.append("  reference differs from the pinned baseline (baseline -> reference):")
-        lines.append(format_differences(result.baseline_differences))
+        lines.append("  reference differs from the pinned baseline (path: baseline != reference):")
+        lines.append(format_differences(result.baseline_differences, limit=shown))
     if result.candidate_differences and result.reference is not None and result.candidate is not None:
         lines.append("  timelines:")
         divergence = render_divergence(

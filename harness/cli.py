@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final, TextIO
@@ -19,14 +20,16 @@ from typing import Final, TextIO
 from harness import __version__
 from harness.candidates import DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.baselines import check_output_path, write_atomic
-from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario, summary_line
+from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario
 from harness.crash import ImplementationCrash
 from harness.errors import HarnessError
 from harness.gate.app import run_gate
+from harness.junit import TimedResult, write_junit_xml
 from harness.observation import DeadlineExceeded, canonical_json, observe
 from harness.progress import progress_for
 from harness.repro import recorded_candidate, replay
 from harness.scenario.loader import discover_scenarios, load_scenario
+from harness.selection import KeywordSelection
 from harness.svg import render_svg
 from harness.timeline import render_timeline
 
@@ -83,6 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--candidate", default=DEFAULT_CANDIDATE, help="MODULE:ATTR of the executor under test")
     check.add_argument("--repeat", type=_positive, default=1, help="run each scenario N times per implementation")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("-k", metavar="EXPR", dest="keyword", help="only scenarios matching a pytest -k expression")
+    check.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failing scenario")
+    check.add_argument(
+        "--list", "--collect-only", dest="list_only", action="store_true", help="list the scenarios; run nothing"
+    )
+    check.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    verbosity = check.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=0, help="print only failures"
+    )
+    verbosity.add_argument(
+        "-v", "--verbose", dest="verbosity", action="store_const", const=1, help="print every scenario and difference"
+    )
     check.set_defaults(handler=_check)
 
     record = commands.add_parser("record", help="write the baselines from the reference executor")
@@ -147,25 +163,50 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.junit_xml is not None:
+        check_output_path(args.junit_xml, "--junit-xml")
+    selection = KeywordSelection.compile(args.keyword) if args.keyword is not None else None
+    found = _scenario_paths(args.paths)
+    paths = selection.select(found) if selection is not None else found
+    if not paths:
+        raise _UsageError(f"-k {args.keyword!r}: no scenario of {len(found)} matches")
+    if args.list_only:
+        return _list_scenarios(paths, len(found), out, quiet=args.verbosity < 0)
     candidate = resolve_implementation(args.candidate)
-    paths = _scenario_paths(args.paths)
     collisions = baseline_collisions(paths)
-    results: list[ScenarioResult] = []
-    with progress_for(out, candidate=candidate.name, total=len(paths), json_output=args.json) as progress:
+    timed: list[TimedResult] = []
+    with progress_for(
+        out, candidate=candidate.name, total=len(paths), json_output=args.json, verbosity=args.verbosity
+    ) as progress:
         for path in paths:
             progress.started(path.stem)
+            started = time.perf_counter()
             result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions)
-            results.append(result)
+            timed.append(TimedResult(result, time.perf_counter() - started))
             progress.finished(result)
             if result.status == "invalid":
                 err.write(f"harness check: {result.message}\n")
+            if args.exitfirst and not result.passed:
+                break
+    results = [entry.result for entry in timed]
+    progress.close(results, not_run=len(paths) - len(results))
     if args.json:
         out.write(json.dumps(_check_report(results, candidate), ensure_ascii=False, indent=2) + "\n")
-    else:
-        out.write(summary_line(results) + "\n")
+    if args.junit_xml is not None:
+        write_junit_xml(args.junit_xml, timed, candidate=candidate.name)
     if any(result.status == "invalid" for result in results):
         return EXIT_INVALID
     return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+
+
+def _list_scenarios(paths: Sequence[Path], found: int, out: TextIO, *, quiet: bool) -> int:
+    """``--list``: the scenarios a check would run, as pytest's ``--collect-only`` lists tests."""
+    for path in paths:
+        out.write(f"{path}\n")
+    if not quiet:
+        deselected = f" ({found - len(paths)} deselected)" if found > len(paths) else ""
+        out.write(f"{len(paths)} scenarios{deselected}\n")
+    return EXIT_OK
 
 
 def _check_report(results: Sequence[ScenarioResult], candidate: Implementation) -> dict[str, object]:
@@ -177,8 +218,8 @@ def _check_report(results: Sequence[ScenarioResult], candidate: Implementation) 
                 "scenario": result.name,
                 "status": result.status,
                 "message": result.message,
-                "candidate_differences": [str(d) for d in result.candidate_differences],
-                "baseline_differences": [str(d) for d in result.baseline_differences],
+                "candidate_differences": [d.to_document("reference", "candidate") for d in result.candidate_differences],
+                "baseline_differences": [d.to_document("baseline", "reference") for d in result.baseline_differences],
             }
             for result in results
         ],

@@ -99,7 +99,8 @@ class ReversedExecutor(PipelineExecutor):
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "*reversed_executor:ReversedExecutor differs from reference on scenario 'two-branches':*",
+        "*reversed_executor:ReversedExecutor differs from reference on scenario 'two-branches'"
+        " (path: reference != reversed_executor:ReversedExecutor):*",
         "*output.text: 'L:x + R:x' != 'R:x + L:x'*",
         "*timelines agree*",
     ])

@@ -175,6 +175,7 @@ def test_check_reports_a_scenario_that_never_finishes_as_unfinished_and_runs_the
         "MATCH            good\n"
         "UNFINISHED       stuck\n"
         f"    {stuck}: did not finish: deadline_ms 500 reached at virtual 500 ms; stage 2 (stuck) running since 10 ms\n"
+        f"failed scenarios (1):\n  UNFINISHED       {stuck}\n"
         "total: 1 passed, 1 failed\n"
     )
     assert folder_state(tmp_path) == before
@@ -302,5 +303,6 @@ def test_check_repeat_finds_a_candidate_whose_runs_differ(write_scenario, monkey
         "    test_reliability:DriftingExecutor: run 2 differs from run 1:\n"
         "        output.text: 'B:A:x#1' != 'B:A:x#2'\n"
         "        stages[2].text: 'B:A:x#1' != 'B:A:x#2'\n"
+        f"failed scenarios (1):\n  NONDETERMINISTIC {path}\n"
         "total: 0 passed, 1 failed\n"
     )
