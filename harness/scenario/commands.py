@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, final
+from typing import Final, Literal, final
 
 from harness.pipeline import (
     Command,
@@ -33,6 +33,7 @@ from harness.pipeline.descriptors import SecurityDescriptor
 from harness.scenario.model import CommandSpec, DescriptorSpec, JSONValue, Scenario, StageSpec
 
 __all__ = [
+    "PLACEHOLDERS",
     "BuiltPipeline",
     "CallRecord",
     "EffectRecord",
@@ -46,7 +47,9 @@ __all__ = [
 
 CallResult = Literal["value", "raise", "retry"]
 
-_PLACEHOLDER = re.compile(r"\{(input|try|hint|stage)\}")
+PLACEHOLDERS: Final = ("input", "try", "hint", "stage")
+"""The names a command's strings may use as ``{name}``; the loader refuses any other."""
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 def virtual_now_ms() -> int:
