@@ -2,8 +2,9 @@
 
 :func:`main` is the only place where errors become messages and exit codes:
 0 when everything matched, 1 when something did not (a mismatch, a run that
-did not finish), 2 for invalid input (one line naming the file and the key),
-130 when interrupted.
+did not finish, an implementation that crashed), 2 for invalid input (one
+line naming the file and the key, output paths included, checked before any
+work), 130 when interrupted.
 """
 
 from __future__ import annotations
