@@ -23,7 +23,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData, SnapshotIndex
 
-from harness.errors import InvalidBaselineError, InvalidOutputError
+from harness.errors import InvalidBaselineError, InvalidOutputError, describe_json_error
 from harness.observation import BEHAVIOUR_EXCLUDED_KEYS, Observation, canonical_json
 
 __all__ = [
@@ -95,9 +95,7 @@ def load_baseline(path: Path | str) -> Observation:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidBaselineError(
-            path, "", f"invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})"
-        ) from None
+        raise InvalidBaselineError(path, "", f"invalid JSON: {describe_json_error(exc)}") from None
     if not isinstance(document, dict):
         raise InvalidBaselineError(path, "", f"expected a JSON object, got {type(document).__name__}")
     if "schema_version" not in document:

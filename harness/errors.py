@@ -7,6 +7,7 @@ expected, so that the message alone tells the user what to fix.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidOutputError",
     "InvalidScenarioError",
+    "describe_json_error",
 ]
 
 
@@ -60,3 +62,12 @@ class InvalidConfigError(InvalidInputError):
 
 class CandidateError(HarnessError, ValueError):
     """A ``MODULE:ATTR`` candidate cannot be imported or is not an executor class."""
+
+
+def describe_json_error(error: json.JSONDecodeError) -> str:
+    """json's complaint with its position: ``Expecting ',' delimiter (at line 1, column 8)``.
+
+    Some of json's messages end in "at", expecting the position after them
+    ("Invalid control character at"); the dangling word is dropped.
+    """
+    return f"{error.msg.removesuffix(' at')} (at line {error.lineno}, column {error.colno})"

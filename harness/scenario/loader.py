@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from harness.errors import InvalidScenarioError
+from harness.errors import InvalidScenarioError, describe_json_error
 from harness.scenario.limits import MAX_FILE_BYTES, check_scenario_limits
 from harness.scenario.model import (
     DEFAULT_DEADLINE_MS,
@@ -449,9 +449,7 @@ def _decode(raw: bytes, suffix: str, path: str) -> Mapping[str, object]:
     except RecursionError:
         raise InvalidScenarioError(path, "", "invalid JSON: nested too deeply") from None
     except json.JSONDecodeError as exc:
-        # Some of json's messages end in "at", expecting the position after it.
-        problem = f"{exc.msg.removesuffix(' at')} (at line {exc.lineno}, column {exc.colno})"
-        raise InvalidScenarioError(path, "", f"invalid JSON: {problem}") from None
+        raise InvalidScenarioError(path, "", f"invalid JSON: {describe_json_error(exc)}") from None
     except ValueError as exc:  # a duplicate key, or an integer too long to convert
         raise InvalidScenarioError(path, "", f"invalid JSON: {exc}") from None
     if not isinstance(document, dict):

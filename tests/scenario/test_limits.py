@@ -111,3 +111,14 @@ def test_json_messages_never_read_at_at(write_scenario) -> None:
     _, _, err = run_cli("run", str(path))
     assert err == f"harness run: {path}: invalid JSON: Invalid control character (at line 1, column 13)\n"
     assert "at (at" not in err
+
+
+def test_baseline_json_messages_never_read_at_at(tmp_path: Path) -> None:
+    """The baseline reader shares the message: no dangling "at" there either."""
+    from harness.baselines import load_baseline
+    from harness.errors import InvalidBaselineError
+
+    baseline = tmp_path / "x.baseline.json"
+    baseline.write_text('{"a": "x\ty"}', encoding="utf-8")
+    with pytest.raises(InvalidBaselineError, match=r"invalid JSON: Invalid control character \(at line 1, column 9\)$"):
+        load_baseline(baseline)
