@@ -23,7 +23,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData, SnapshotIndex
 
-from harness.errors import InvalidBaselineError
+from harness.errors import InvalidBaselineError, InvalidOutputError, describe_json_error
 from harness.observation import BEHAVIOUR_EXCLUDED_KEYS, Observation, canonical_json
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "baseline_document",
     "baseline_path",
     "load_baseline",
+    "check_output_path",
     "serialize_baseline",
     "write_atomic",
 ]
@@ -94,9 +95,7 @@ def load_baseline(path: Path | str) -> Observation:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidBaselineError(
-            path, "", f"invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})"
-        ) from None
+        raise InvalidBaselineError(path, "", f"invalid JSON: {describe_json_error(exc)}") from None
     if not isinstance(document, dict):
         raise InvalidBaselineError(path, "", f"expected a JSON object, got {type(document).__name__}")
     if "schema_version" not in document:
@@ -140,6 +139,45 @@ def write_atomic(path: Path | str, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def check_output_path(path: Path | str, option: str) -> None:
+    """Make sure :func:`write_atomic` can write ``path`` later, before any work is done.
+
+    Refuses a folder, and a path whose nearest existing ancestor is a file or
+    a folder where no file can be created (probed with an unnamed temporary
+    file, so nothing is left behind). Missing folders in between are fine:
+    the write creates them. Raises InvalidOutputError naming ``option``.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidOutputError(path, option, "is a folder (give a file name)")
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InvalidOutputError(path, option, f"cannot be written: {ancestor} is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as exc:
+        raise InvalidOutputError(path, option, f"cannot be written: {exc.strerror or exc}") from None
+    if target.parent != ancestor:
+        _check_creatable(target.parent, ancestor, path, option)
+
+
+def _check_creatable(folder: Path, ancestor: Path, path: Path | str, option: str) -> None:
+    # A pseudo file system (/proc) accepts no new folder even where a
+    # temporary file could be opened; creating and removing the first missing
+    # one is the only sure test, and leaves the tree as it was.
+    first = folder
+    while first.parent != ancestor:
+        first = first.parent
+    try:
+        first.mkdir()
+    except OSError as exc:
+        raise InvalidOutputError(path, option, f"cannot be written: {exc.strerror or exc}") from None
+    first.rmdir()
 
 
 def _mode_for(target: Path) -> int:

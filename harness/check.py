@@ -28,6 +28,7 @@ from typing import Final, Literal, cast, final
 
 from harness.baselines import baseline_path, load_baseline, serialize_baseline, write_atomic
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
+from harness.crash import ImplementationCrash
 from harness.compare import Difference, diff_observations, format_differences
 from harness.errors import CandidateError, InvalidInputError
 from harness.observation import DeadlineExceeded, Observation, canonical_json, observe
@@ -48,7 +49,7 @@ __all__ = [
 
 REFERENCE: Final = BUILTIN_IMPLEMENTATIONS["reference"]
 
-CheckStatus = Literal["match", "mismatch", "unpinned", "invalid", "unfinished", "nondeterministic"]
+CheckStatus = Literal["match", "mismatch", "unpinned", "invalid", "unfinished", "nondeterministic", "crashed"]
 _NO_COLLISIONS: Final[Mapping[Path, str]] = MappingProxyType({})
 
 
@@ -132,6 +133,8 @@ def check_scenario(
         candidate_runs = [_observe_or_unfinished(scenario, candidate) for _ in range(repeat)]
     except CandidateError as exc:
         return ScenarioResult(shown, scenario.name, "invalid", str(exc))
+    except ImplementationCrash as exc:  # a crash, not a diff: who, what, where
+        return ScenarioResult(shown, scenario.name, "crashed", str(exc))
     unfinished = _unfinished_result(shown, scenario.name, candidate.name, reference_runs[0], candidate_runs[0])
     if unfinished is not None:
         return unfinished
@@ -207,17 +210,25 @@ def _unfinished_result(
     return None
 
 
-def describe_result(result: ScenarioResult, *, candidate_name: str) -> str:
-    """The report block of one scenario: its status line and, for a failure, why."""
+def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int | None = 20) -> str:
+    """The report block of one scenario: its status line and, for a failure, why.
+
+    Each difference line reads ``path: LEFT != RIGHT``; the header above
+    says which side is which. ``limit=None`` shows every difference.
+    """
     lines = [f"{result.status.upper():<16} {result.name}"]
+    shown = len(result.candidate_differences) + len(result.baseline_differences) if limit is None else limit
     if result.message:
         lines.extend("    " + line for line in result.message.splitlines())
     if result.candidate_differences:
-        lines.append(f"  {candidate_name} differs from reference:")
-        lines.append(format_differences(result.candidate_differences))
+        # Name the reference only when it is not the frozen snapshot (``--reference REV``).
+        oracle = result.reference["implementation"] if result.reference is not None else "reference"
+        which = "the reference" if oracle == "reference" else f"the reference {oracle}"
+        lines.append(f"  candidate {candidate_name} differs from {which} (path: reference != candidate):")
+        lines.append(format_differences(result.candidate_differences, limit=shown))
     if result.baseline_differences:
-        lines.append("  reference differs from the pinned baseline (baseline -> reference):")
-        lines.append(format_differences(result.baseline_differences))
+        lines.append("  reference differs from the pinned baseline (path: baseline != reference):")
+        lines.append(format_differences(result.baseline_differences, limit=shown))
     if result.candidate_differences and result.reference is not None and result.candidate is not None:
         lines.append("  timelines:")
         divergence = render_divergence(

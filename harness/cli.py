@@ -2,8 +2,9 @@
 
 :func:`main` is the only place where errors become messages and exit codes:
 0 when everything matched, 1 when something did not (a mismatch, a run that
-did not finish), 2 for invalid input (one line naming the file and the key),
-130 when interrupted.
+did not finish, an implementation that crashed), 2 for invalid input (one
+line naming the file and the key, output paths included, checked before any
+work), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -13,21 +14,24 @@ import hashlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
 from harness import __version__
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
-from harness.baselines import write_atomic
-from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario, summary_line
+from harness.baselines import check_output_path, write_atomic
+from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario
+from harness.crash import ImplementationCrash
 from harness.errors import HarnessError
 from harness.exploration import explore_result
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
+from harness.junit import TimedResult, write_junit_xml
 from harness.observation import DeadlineExceeded, canonical_json, observe
 from harness.progress import progress_for
-from harness.repro import replay
+from harness.repro import recorded_candidate, replay
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.snapshot import (
     ExecutorEntry,
@@ -40,6 +44,7 @@ from harness.snapshot import (
     render_manifest,
 )
 from harness.scheduling import Schedule, TieOrder
+from harness.selection import KeywordSelection
 from harness.svg import render_svg
 from harness.timeline import render_timeline
 
@@ -104,6 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--explore", type=_positive, metavar="N", help="also run each scenario under N drawn tie orders beyond FIFO"
     )
+    check.add_argument("-k", metavar="EXPR", dest="keyword", help="only scenarios matching a pytest -k expression")
+    check.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failing scenario")
+    check.add_argument(
+        "--list", "--collect-only", dest="list_only", action="store_true", help="list the scenarios; run nothing"
+    )
+    check.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    verbosity = check.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=0, help="print only failures"
+    )
+    verbosity.add_argument(
+        "-v", "--verbose", dest="verbosity", action="store_const", const=1, help="print every scenario and difference"
+    )
     check.set_defaults(handler=_check)
 
     record = commands.add_parser("record", help="write the baselines from the reference executor")
@@ -113,7 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     repro = commands.add_parser("repro", help="replay a repro file on the reference and a candidate")
     repro.add_argument("file", type=Path, help="a scenario file, usually from artifacts/repro/")
-    repro.add_argument("--candidate", default=DEFAULT_CANDIDATE, help="MODULE:ATTR of the executor under test")
+    repro.add_argument(
+        "--candidate",
+        help="MODULE:ATTR of the executor under test (default: the one the file records, else extracted)",
+    )
     repro.add_argument("--svg", type=Path, metavar="FILE", help="also write both timelines as an SVG picture")
     _add_reference_option(repro, "replay on the area's executor as of git revision REV instead of the snapshot")
     repro.set_defaults(handler=_repro)
@@ -135,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--base", help="the revision the phase started from (default: configured, else the root commit)")
     gate.add_argument("--note", type=Path, help="where to write the evidence note (default: configured)")
     gate.add_argument("--no-commands", action="store_true", help="check the guardrails only; run no command")
+    gate.add_argument(
+        "-v", "--verbose", action="store_true", help="print each command and its output as it runs"
+    )
     gate.set_defaults(handler=_gate)
     return parser
 
@@ -166,6 +190,8 @@ def _scenario_paths(paths: Sequence[Path]) -> list[Path]:
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.reference is not None and args.impl != "reference":
         raise _UsageError(f"--reference {args.reference}: only with --impl reference, not --impl {args.impl}")
+    if args.svg is not None:
+        check_output_path(args.svg, "--svg")
     implementation = _reference(args.reference) if args.impl == "reference" else resolve_implementation(args.impl)
     scenario = load_scenario(args.scenario)
     schedule = load_scenario(args.schedule).schedule if args.schedule is not None else scenario.schedule
@@ -195,28 +221,53 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.junit_xml is not None:
+        check_output_path(args.junit_xml, "--junit-xml")
+    selection = KeywordSelection.compile(args.keyword) if args.keyword is not None else None
+    found = _scenario_paths(args.paths)
+    paths = selection.select(found) if selection is not None else found
+    if not paths:
+        raise _UsageError(f"-k {args.keyword!r}: no scenario of {len(found)} matches")
+    if args.list_only:
+        return _list_scenarios(paths, len(found), out, quiet=args.verbosity < 0)
     candidate = resolve_implementation(args.candidate)
     reference = _reference(args.reference)
-    paths = _scenario_paths(args.paths)
     collisions = baseline_collisions(paths)
-    results: list[ScenarioResult] = []
-    with progress_for(out, candidate=candidate.name, total=len(paths), json_output=args.json) as progress:
+    timed: list[TimedResult] = []
+    with progress_for(
+        out, candidate=candidate.name, total=len(paths), json_output=args.json, verbosity=args.verbosity
+    ) as progress:
         for path in paths:
             progress.started(path.stem)
+            started = time.perf_counter()
             result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions, reference=reference)
             if args.explore is not None and result.status in ("match", "unpinned"):
                 result = explore_result(result, candidate, runs=args.explore)
-            results.append(result)
+            timed.append(TimedResult(result, time.perf_counter() - started))
             progress.finished(result)
             if result.status == "invalid":
                 err.write(f"harness check: {result.message}\n")
+            if args.exitfirst and not result.passed:
+                break
+    results = [entry.result for entry in timed]
+    progress.close(results, not_run=len(paths) - len(results))
     if args.json:
         out.write(json.dumps(_check_report(results, candidate, reference), ensure_ascii=False, indent=2) + "\n")
-    else:
-        out.write(summary_line(results) + "\n")
+    if args.junit_xml is not None:
+        write_junit_xml(args.junit_xml, timed, candidate=candidate.name)
     if any(result.status == "invalid" for result in results):
         return EXIT_INVALID
     return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+
+
+def _list_scenarios(paths: Sequence[Path], found: int, out: TextIO, *, quiet: bool) -> int:
+    """``--list``: the scenarios a check would run, as pytest's ``--collect-only`` lists tests."""
+    for path in paths:
+        out.write(f"{path}\n")
+    if not quiet:
+        deselected = f" ({found - len(paths)} deselected)" if found > len(paths) else ""
+        out.write(f"{len(paths)} scenarios{deselected}\n")
+    return EXIT_OK
 
 
 def _check_report(
@@ -231,8 +282,8 @@ def _check_report(
                 "scenario": result.name,
                 "status": result.status,
                 "message": result.message,
-                "candidate_differences": [str(d) for d in result.candidate_differences],
-                "baseline_differences": [str(d) for d in result.baseline_differences],
+                "candidate_differences": [d.to_document("reference", "candidate") for d in result.candidate_differences],
+                "baseline_differences": [d.to_document("baseline", "reference") for d in result.baseline_differences],
             }
             for result in results
         ],
@@ -264,7 +315,10 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    outcome = replay(args.file, resolve_implementation(args.candidate), reference=_reference(args.reference))
+    if args.svg is not None:
+        check_output_path(args.svg, "--svg")
+    spec = args.candidate or recorded_candidate(args.file) or DEFAULT_CANDIDATE
+    outcome = replay(args.file, resolve_implementation(spec), reference=_reference(args.reference))
     out.write(outcome.report() + "\n")
     if args.svg is not None:
         names = (outcome.reference["implementation"], outcome.candidate["implementation"])
@@ -333,6 +387,7 @@ def _gate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         base=args.base,
         note=args.note,
         run_commands=not args.no_commands,
+        show_output=args.verbose,
         out=out,
     )
 
@@ -352,7 +407,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     handler: Handler = args.handler
     try:
         return handler(args, stdout, stderr)
-    except DeadlineExceeded as exc:
+    except (DeadlineExceeded, ImplementationCrash) as exc:
         stderr.write(f"harness {args.command}: {exc}\n")
         return EXIT_FAILED
     except HarnessError as exc:

@@ -40,12 +40,40 @@ class Difference:
     right: Any
 
     def __str__(self) -> str:
-        return f"{self.path or '<root>'}: {_shown(self.left)} != {_shown(self.right)}"
+        left, right = _shown_pair(repr(self.left), repr(self.right))
+        return f"{self.path or '<root>'}: {left} != {right}"
+
+    def to_document(self, left_name: str, right_name: str) -> dict[str, Any]:
+        """The difference as JSON: ``path``, each side's value under its name, and ``text`` as printed.
+
+        A side that lacks the key or item is left out of the document.
+        """
+        document: dict[str, Any] = {"path": self.path}
+        for name, value in ((left_name, self.left), (right_name, self.right)):
+            if value is not ABSENT:
+                document[name] = value
+        document["text"] = str(self)
+        return document
 
 
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+_SHOWN_CHARS: Final = 120
+_CONTEXT_CHARS: Final = 40
+
+
+def _shown_pair(left: str, right: str) -> tuple[str, str]:
+    """Both texts shortened to about 120 characters around their first difference, cut at the same place."""
+    if len(left) <= _SHOWN_CHARS and len(right) <= _SHOWN_CHARS:
+        return left, right
+    common = next((i for i, (a, b) in enumerate(zip(left, right)) if a != b), min(len(left), len(right)))
+    start = max(0, common - _CONTEXT_CHARS)
+    return _window(left, start), _window(right, start)
+
+
+def _window(text: str, start: int) -> str:
+    end = start + _SHOWN_CHARS - 6
+    head = "..." if start > 0 else ""
+    tail = "..." if end < len(text) else ""
+    return head + text[start:end] + tail
 
 
 def diff_observations(

@@ -7,6 +7,7 @@ expected, so that the message alone tells the user what to fix.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 __all__ = [
@@ -15,8 +16,10 @@ __all__ = [
     "InvalidBaselineError",
     "InvalidConfigError",
     "InvalidInputError",
+    "InvalidOutputError",
     "InvalidScenarioError",
     "SnapshotError",
+    "describe_json_error",
 ]
 
 
@@ -47,6 +50,13 @@ class InvalidBaselineError(InvalidInputError):
     """A pinned baseline file is unreadable, incomplete or of another schema version."""
 
 
+class InvalidOutputError(InvalidInputError):
+    """A file the harness was asked to write (``--svg``, ``--note``, ``--junit-xml``) cannot be written.
+
+    ``key`` is the option that named it.
+    """
+
+
 class InvalidConfigError(InvalidInputError):
     """The harness configuration (``[tool.harness.*]`` in ``pyproject.toml``) is invalid."""
 
@@ -57,3 +67,10 @@ class CandidateError(HarnessError, ValueError):
 
 class SnapshotError(HarnessError, ValueError):
     """A reference snapshot cannot be built, read or imported (``harness freeze``, ``--reference REV``)."""
+def describe_json_error(error: json.JSONDecodeError) -> str:
+    """json's complaint with its position: ``Expecting ',' delimiter (at line 1, column 8)``.
+
+    Some of json's messages end in "at", expecting the position after them
+    ("Invalid control character at"); the dangling word is dropped.
+    """
+    return f"{error.msg.removesuffix(' at')} (at line {error.lineno}, column {error.colno})"

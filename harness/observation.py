@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import looptime
 
 from harness.candidates import Implementation
+from harness.crash import ImplementationCrash
 from harness.errors import CandidateError, HarnessError
 from harness.executor_api import ExecutorApi
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
@@ -133,8 +134,10 @@ def _scenario_environment(scenario: Scenario) -> Iterator[None]:
 def observe(scenario: Scenario, implementation: Implementation, *, ties: TieOrder | None = None) -> Observation:
     """Run ``scenario`` on ``implementation`` on a virtual clock and return the observation.
 
-    ``ties`` orders same-instant callbacks by a schedule (default: FIFO). Raises :class:`DeadlineExceeded` when the run does not finish by the
-    scenario's ``deadline_ms``.
+    ``ties`` orders same-instant callbacks by a schedule (default: FIFO).
+    Raises :class:`DeadlineExceeded` when the run does not finish by the
+    scenario's ``deadline_ms``, and :class:`~harness.crash.ImplementationCrash`
+    when the implementation raises anything but a pipeline error.
     """
     try:
         return run_on_virtual_clock(lambda: observe_async(scenario, implementation), ties=ties)
@@ -174,7 +177,7 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
             async with asyncio.timeout_at(started + scenario.deadline_ms / 1000) as deadline:
                 for _ in range(scenario.runs):
                     run_started = loop.time()
-                    outcome, output, error = await _execute_once(executor, built, api)
+                    outcome, output, error = await _execute_once(executor, built, implementation)
                     stages = _stage_documents(executor.events, parallel_stages, api)
                     if outcome == "interrupted" and stages and stages[-1]["outcome"] == "retry":
                         stages[-1]["outcome"] = "interrupted"  # the stage the interrupt escaped from
@@ -221,9 +224,15 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
 
 
 async def _execute_once(
-    executor: Any, built: BuiltPipeline, api: ExecutorApi
+    executor: Any, built: BuiltPipeline, implementation: Implementation
 ) -> tuple[str, StructuredValue | None, dict[str, Any] | None]:
-    """One run: its outcome, its output, and its error as the observation shows it."""
+    """One run: its outcome, its output, and its error as the observation shows it.
+
+    Anything but a pipeline error or a scenario's interrupt is a bug in the
+    implementation, not an outcome: it is raised as an
+    :class:`~harness.crash.ImplementationCrash`.
+    """
+    api = implementation.api
     try:
         value = await built.make_input()
         return "ok", await executor.execute(value), None
@@ -237,8 +246,8 @@ async def _execute_once(
     except SCENARIO_INTERRUPTS as exc:
         shown = type(exc).__mro__[1].__name__  # KeyboardInterrupt, not the scenario's subclass
         return "interrupted", None, {"type": shown, "message": str(exc)}
-    except Exception as exc:  # a candidate's own bug is an outcome to compare, not a harness crash
-        return "error", None, {"type": type(exc).__name__, "message": f"unexpected {type(exc).__name__}: {exc}"}
+    except Exception as exc:  # a bug in the implementation, not an outcome: see harness.crash
+        raise ImplementationCrash(implementation.name, exc) from exc
 
 
 def _deadline_message(scenario: Scenario, recorder: Recorder, elapsed_s: float) -> str:

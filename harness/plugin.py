@@ -1,4 +1,4 @@
-"""The harness's pytest plugin: options, fixtures, a marker and the hypothesis profiles.
+"""The harness's pytest plugin: options, fixtures and a marker, and hypothesis profiles on request.
 
 Installed as a ``pytest11`` entry point, so any suite in an environment where
 ``harness`` is installed can use it without copying code:
@@ -9,35 +9,54 @@ Installed as a ``pytest11`` entry point, so any suite in an environment where
   git revision of the test run's root instead of the frozen snapshot;
 - fixtures ``harness`` (a :class:`~harness.testing.ScenarioHarness`),
   ``harness_candidate`` and ``harness_reference`` (implementations), and
-  ``baseline_snapshot`` (syrupy's ``snapshot`` using the baseline extension on
-  the folder named by the ``harness_baselines`` ini option);
-- the ``characterization`` marker;
-- hypothesis profiles ``dev``, ``ci`` and ``nightly``, chosen with
-  ``--hypothesis-profile`` or ``HARNESS_PROFILE``. The choice is always made
-  explicitly, because hypothesis would otherwise switch to its own ``ci``
-  settings whenever ``CI`` is set: the gate must stay reproducible and the
-  nightly run must never be derandomized by accident.
+  ``baseline_snapshot`` (syrupy's ``snapshot`` on the baseline beside a
+  scenario, the file ``harness record`` and ``harness check`` use);
+- the ``characterization`` marker.
+
+Nothing global changes unless asked for. The hypothesis profiles
+``harness-dev``, ``harness-ci`` and ``harness-nightly`` are registered under
+names of their own (hypothesis's ``ci`` stays hypothesis's) and one is
+loaded only when a suite chooses it: ``--harness-profile NAME``, else
+``HARNESS_PROFILE``, else the ``harness_profile`` ini option. The name
+``auto`` means ``ci`` under ``CI``, else ``dev``; an explicit
+``--hypothesis-profile`` always wins.
+
+:class:`LooptimeGuard` is a plugin of its own (entry point
+``harness_looptime``), so that ``-p no:harness`` leaves it in place: see
+its docstring.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, final
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from harness.baselines import BaselineExtension
+from harness.baselines import BaselineExtension, baseline_path
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.errors import CandidateError, HarnessError
 from harness.gate.config import load_reference_settings
+from harness.scenario.model import Scenario
 from harness.snapshot import reference_at
 from harness.testing import ScenarioHarness
 
-__all__ = ["PROFILE_ENV", "PROFILES", "choose_profile", "register_profiles"]
+__all__ = [
+    "AUTO",
+    "PROFILES",
+    "PROFILE_ENV",
+    "BaselineSnapshot",
+    "LooptimeGuard",
+    "choose_profile",
+    "hypothesis_profile_name",
+    "register_profiles",
+]
 
 PROFILE_ENV: Final = "HARNESS_PROFILE"
+AUTO: Final = "auto"
 PROFILES: Final[dict[str, dict[str, Any]]] = {
     "dev": {"max_examples": 30, "deadline": None, "print_blob": True},
     "ci": {
@@ -58,22 +77,36 @@ PROFILES: Final[dict[str, dict[str, Any]]] = {
 }
 
 
+def hypothesis_profile_name(profile: str) -> str:
+    """The name hypothesis knows a harness profile by: ``harness-ci`` for ``ci``."""
+    return f"harness-{profile}"
+
+
 def register_profiles() -> None:
-    """Register the ``dev``, ``ci`` and ``nightly`` hypothesis profiles (ours replace hypothesis's ``ci``)."""
+    """Register the harness profiles with hypothesis under their own names; no profile is loaded."""
     for name, options in PROFILES.items():
-        settings.register_profile(name, **options)
+        settings.register_profile(hypothesis_profile_name(name), **options)
 
 
-def choose_profile(explicit: str | None, environ: dict[str, str] | os._Environ[str]) -> str:
-    """The profile to load: the command-line choice, else ``HARNESS_PROFILE``, else ``ci`` under CI, else ``dev``."""
-    if explicit:
-        return explicit
-    chosen = environ.get(PROFILE_ENV)
-    if chosen:
+def choose_profile(
+    explicit: str | None, environ: Mapping[str, str], configured: str | None = None
+) -> str | None:
+    """The harness profile to load, or ``None`` to leave hypothesis's settings alone.
+
+    The command line first, then ``HARNESS_PROFILE``, then the ini option;
+    ``auto`` is ``ci`` under ``CI``, else ``dev``. Raises ``pytest.UsageError``
+    for a name that is no profile.
+    """
+    for source, chosen in (("--harness-profile", explicit), (PROFILE_ENV, environ.get(PROFILE_ENV)),
+                           ("harness_profile", configured)):  # fmt: skip
+        if not chosen:
+            continue
+        if chosen == AUTO:
+            return "ci" if environ.get("CI") else "dev"
         if chosen not in PROFILES:
-            raise pytest.UsageError(f"{PROFILE_ENV}={chosen}: expected one of {', '.join(PROFILES)}")
+            raise pytest.UsageError(f"{source}={chosen}: expected one of {', '.join([*PROFILES, AUTO])}")
         return chosen
-    return "ci" if environ.get("CI") else "dev"
+    return None
 
 
 register_profiles()
@@ -93,20 +126,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="REV[:MODULE:CLASS]",
         help="compare with the area's executor as of this git revision (default: the frozen snapshot)",
     )
-    parser.addini("harness_baselines", "folder of pinned baselines for baseline_snapshot", default="baselines")
+    group.addoption(
+        "--harness-profile",
+        metavar="NAME",
+        help=f"load a harness hypothesis profile: {', '.join(PROFILES)} or {AUTO} (ci under CI, else dev)",
+    )
+    parser.addini("harness_profile", "harness hypothesis profile to load (dev, ci, nightly or auto); default none")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # looptime (the harness's virtual clock) ships a pytest plugin that fails
-    # every fixture setup when pytest-asyncio is not installed: it reads the
-    # asyncio plugin's module name without checking that the plugin exists.
-    # The harness drives looptime itself and needs none of that plugin, so it
-    # is set aside in exactly that case.
-    if config.pluginmanager.getplugin("asyncio") is None:
-        looptime_plugin = config.pluginmanager.getplugin("looptime_plugin")
-        if looptime_plugin is not None:
-            config.pluginmanager.unregister(looptime_plugin)
     # syrupy warns when a snapshot's name does not contain the test's name;
     # baselines are named after their scenario on purpose, so that harness
     # record and --snapshot-update write the same files.
@@ -114,8 +143,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "characterization: a test that pins observable behaviour of the pipeline executor"
     )
-    explicit = config.getoption("hypothesis_profile", default=None)
-    settings.load_profile(choose_profile(explicit, os.environ))
+    if not config.getoption("hypothesis_profile", default=None):
+        chosen = choose_profile(config.getoption("harness_profile"), os.environ, config.getini("harness_profile"))
+        if chosen is not None:
+            settings.load_profile(hypothesis_profile_name(chosen))
     try:
         config.stash[_CANDIDATE] = resolve_implementation(config.getoption("candidate"))
     except CandidateError as exc:
@@ -144,6 +175,64 @@ _CANDIDATE = pytest.StashKey[Implementation]()
 _REFERENCE = pytest.StashKey[Implementation]()
 
 
+@final
+class LooptimeGuard:
+    """Sets looptime's pytest plugin aside where it can only fail.
+
+    looptime (the harness's virtual clock, a dependency) ships a pytest
+    plugin that, in a project without pytest-asyncio, fails every fixture
+    setup: looptime 0.9's ``_should_patch`` reads the asyncio plugin's
+    ``__name__`` without checking that the plugin exists. That plugin only
+    patches pytest-asyncio's loops, so without pytest-asyncio it has nothing
+    to do, and unregistering it changes nothing else. This guard is its own
+    entry point so that a suite run with ``-p no:harness`` keeps working;
+    ``-p no:harness_looptime`` turns the guard off too.
+    """
+
+    __slots__ = ()
+
+    @staticmethod
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(config: pytest.Config) -> None:
+        if config.pluginmanager.getplugin("asyncio") is None:
+            looptime_plugin = config.pluginmanager.getplugin("looptime_plugin")
+            if looptime_plugin is not None:
+                config.pluginmanager.unregister(looptime_plugin)
+
+
+@final
+class BaselineSnapshot:
+    """Compares an observation with the baseline beside its scenario: ``== baseline_snapshot(SCENARIO)``.
+
+    ``SCENARIO`` is a scenario file (relative to the test file, as the
+    ``harness`` fixture reads it) or a loaded :class:`Scenario`; the baseline
+    is ``NAME.baseline.json`` in the scenario's folder, the file ``harness
+    record`` writes and ``harness check`` reads.
+    """
+
+    __slots__ = ("_root", "_snapshot")
+
+    def __init__(self, snapshot: Any, *, root: Path) -> None:
+        self._snapshot = snapshot
+        self._root = root
+
+    def __repr__(self) -> str:
+        return f"BaselineSnapshot(root={str(self._root)!r})"
+
+    def __call__(self, scenario: Scenario | Path | str) -> Any:
+        if isinstance(scenario, Scenario):
+            if not scenario.path:
+                raise TypeError(f"scenario {scenario.name!r} was not read from a file; pass its path")
+            located = Path(scenario.path)
+        else:
+            located = Path(scenario)
+        if not located.is_absolute():
+            located = self._root / located
+        pinned = baseline_path(located)
+        extension = BaselineExtension.for_directory(pinned.parent)
+        return self._snapshot.use_extension(extension)(name=located.stem)
+
+
 @pytest.fixture(scope="session")
 def harness_candidate(pytestconfig: pytest.Config) -> Implementation:
     """The implementation under test (``--candidate``)."""
@@ -165,7 +254,6 @@ def harness(
 
 
 @pytest.fixture
-def baseline_snapshot(snapshot: Any, pytestconfig: pytest.Config) -> Any:
-    """syrupy's snapshot fixture writing baselines as ``NAME.baseline.json`` in the ``harness_baselines`` folder."""
-    folder = Path(pytestconfig.rootpath, pytestconfig.getini("harness_baselines"))
-    return snapshot.use_extension(BaselineExtension.for_directory(folder))
+def baseline_snapshot(snapshot: Any, request: pytest.FixtureRequest) -> BaselineSnapshot:
+    """syrupy's snapshot on the baseline beside a scenario: ``observation == baseline_snapshot("x.toml")``."""
+    return BaselineSnapshot(snapshot, root=Path(request.path).parent)

@@ -10,6 +10,12 @@ regression for good. A file with a ``schedule`` (written by the schedule
 property) replays the candidate under exactly that order of same-instant
 ties and compares its schedule-independent observation with the reference's
 under FIFO.
+
+A property run under ``--candidate MODULE:ATTR`` records that candidate in
+the file, as a first comment line (``# candidate: MODULE:ATTR``) that the
+scenario loader ignores, and the hint it prints names it too, so the replay,
+verbatim or with the file alone, runs the executor that failed.
+:func:`recorded_candidate` reads it back.
 """
 
 from __future__ import annotations
@@ -34,11 +40,21 @@ from harness.scenario.writer import scenario_text
 from harness.testing import describe_disagreement
 from harness.timeline import render_divergence
 
-__all__ = ["REPRO_DIR_ENV", "ReproOutcome", "recording_failures", "repro_dir", "replay", "write_repro"]
+__all__ = [
+    "REPRO_DIR_ENV",
+    "ReproOutcome",
+    "recorded_candidate",
+    "recording_failures",
+    "repro_dir",
+    "replay",
+    "replay_command",
+    "write_repro",
+]
 
 REPRO_DIR_ENV: Final = "HARNESS_REPRO_DIR"
 DEFAULT_REPRO_DIR: Final = Path("artifacts") / "repro"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_CANDIDATE_LINE = re.compile(r"# candidate: (?P<spec>\S+)")
 
 
 def repro_dir() -> Path:
@@ -46,23 +62,58 @@ def repro_dir() -> Path:
     return Path(os.environ.get(REPRO_DIR_ENV) or DEFAULT_REPRO_DIR)
 
 
-def write_repro(scenario: Scenario, label: str) -> Path:
-    """Write ``scenario`` as ``<repro dir>/<label>.toml`` (atomically) and return the path."""
+def write_repro(scenario: Scenario, label: str, *, candidate: Implementation | None = None) -> Path:
+    """Write ``scenario`` as ``<repro dir>/<label>.toml`` (atomically) and return the path.
+
+    A ``candidate`` named ``MODULE:ATTR`` is recorded in the file's first line.
+    """
     stem = _UNSAFE.sub("-", label).strip("-") or "scenario"
     path = repro_dir() / f"{stem}.toml"
     named = replace(scenario, name=stem, description=f"repro of {label}")
-    write_atomic(path, scenario_text(named, ".toml"))
+    spec = _recordable(candidate)
+    header = f"# candidate: {spec}\n" if spec else ""
+    write_atomic(path, header + scenario_text(named, ".toml"))
     return path
 
 
+def _recordable(candidate: Implementation | None) -> str | None:
+    # The built-in names need no recording: the default candidate is the
+    # extracted executor, and the reference as a candidate replays nothing.
+    if candidate is None or candidate.name in BUILTIN_IMPLEMENTATIONS:
+        return None
+    return candidate.name
+
+
+def recorded_candidate(path: Path | str) -> str | None:
+    """The ``MODULE:ATTR`` a repro file was written under, or ``None`` (also for an unreadable file)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _CANDIDATE_LINE.fullmatch(first.strip())
+    return match["spec"] if match else None
+
+
+def replay_command(path: Path, candidate: Implementation | None = None) -> str:
+    """The command line that replays ``path`` on the same candidate."""
+    spec = _recordable(candidate)
+    return f"harness repro {path}" + (f" --candidate {spec}" if spec else "")
+
+
 @contextmanager
-def recording_failures(scenario: Scenario, label: str) -> Iterator[None]:
-    """On an ``AssertionError`` in the block, write the scenario as a repro file and name it in the message."""
+def recording_failures(
+    scenario: Scenario, label: str, *, candidate: Implementation | None = None
+) -> Iterator[None]:
+    """On an ``AssertionError`` in the block, write the scenario as a repro file and name it in the message.
+
+    Pass the ``candidate`` under test so that the file and the replay hint name it.
+    """
     try:
         yield
     except AssertionError as failure:
-        path = write_repro(scenario, label)
-        raise AssertionError(f"{failure}\nrepro file: {path}  (replay: harness repro {path})") from failure
+        path = write_repro(scenario, label, candidate=candidate)
+        raise AssertionError(f"{failure}\nrepro file: {path}  (replay: {replay_command(path, candidate)})") from failure
 
 
 @final

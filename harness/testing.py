@@ -36,7 +36,8 @@ def describe_disagreement(reference: Observation, candidate: Observation, *, lim
         return None
     names = (str(reference["implementation"]), str(candidate["implementation"]))
     return "\n".join([
-        f"{names[1]} differs from {names[0]} on scenario {reference['scenario']!r}:",
+        f"{names[1]} differs from {names[0]} on scenario {reference['scenario']!r}"
+        f" (path: {names[0]} != {names[1]}):",
         format_differences(differences, limit=limit),
         render_divergence(reference["timeline"], candidate["timeline"], labels=names),
     ])

@@ -52,7 +52,8 @@ def located(path: Path, key: str, problem: str) -> str:
 def report_of_one_invalid(command: str, path: Path, message: str) -> str:
     """What a subcommand prints on stdout when its only scenario file is invalid."""
     if command == "check":
-        return f"INVALID          {path.stem}\n    {message}\ntotal: 0 passed, 1 failed\n"
+        closing = f"failed scenarios (1):\n  INVALID          {path}\n"
+        return f"INVALID          {path.stem}\n    {message}\n{closing}total: 0 passed, 1 failed\n"
     if command == "record":
         return f"invalid    {baseline_path(path)}\n    {message}\n"
     return ""
@@ -359,7 +360,8 @@ def test_check_reports_a_malformed_baseline_in_one_line(
     before = folder_state(tmp_path)
     code, out, err = run_cli("check", str(pinned_scenario))
     assert (code, err) == (EXIT_INVALID, f"harness check: {message}\n")
-    assert out == f"INVALID          pinned\n    {message}\ntotal: 0 passed, 1 failed\n"
+    closing = f"failed scenarios (1):\n  INVALID          {pinned_scenario}\n"
+    assert out == f"INVALID          pinned\n    {message}\n{closing}total: 0 passed, 1 failed\n"
     assert folder_state(tmp_path) == before
 
 
@@ -429,6 +431,7 @@ def test_check_reports_an_invalid_file_and_still_runs_the_others(write_scenario,
         "MATCH            a-first\n"
         f"INVALID          b-invalid\n    {message}\n"
         "MATCH            c-last\n"
+        f"failed scenarios (1):\n  INVALID          {bad}\n"
         "total: 2 passed, 1 failed\n"
     )
     assert folder_state(tmp_path) == before
@@ -490,6 +493,7 @@ def test_check_reports_scenarios_sharing_a_baseline_as_invalid(write_scenario, f
         f"INVALID          a\n    {json_message}\n"
         f"INVALID          a\n    {toml_message}\n"
         "MATCH            b\n"
+        f"failed scenarios (2):\n  INVALID          {a_json}\n  INVALID          {a_toml}\n"
         "total: 1 passed, 2 failed\n"
     )
     assert folder_state(tmp_path) == before
@@ -533,4 +537,5 @@ def test_python_dash_m_harness_check_reports_a_bad_baseline_without_traceback(pi
     message = f"{baseline.name}: schema_version: expected 1, got 7 (re-record it with `harness record --force`)"
     assert completed.returncode == EXIT_INVALID
     assert completed.stderr == f"harness check: {message}\n"
-    assert completed.stdout == f"INVALID          pinned\n    {message}\ntotal: 0 passed, 1 failed\n"
+    closing = f"failed scenarios (1):\n  INVALID          {pinned_scenario.name}\n"
+    assert completed.stdout == f"INVALID          pinned\n    {message}\n{closing}total: 0 passed, 1 failed\n"

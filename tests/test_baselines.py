@@ -42,4 +42,4 @@ def test_candidate_matches_the_pinned_baseline(
 ) -> None:
     """The candidate's observation of each corpus scenario is byte-identical to its baseline."""
     scenario = load_scenario(path)
-    assert observe(scenario, harness_candidate) == baseline_snapshot(name=scenario.name)
+    assert observe(scenario, harness_candidate) == baseline_snapshot(scenario)

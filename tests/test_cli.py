@@ -91,7 +91,10 @@ def test_check_with_a_faulty_candidate_exits_1_with_the_diff(write_scenario) -> 
     code, out, _ = run_cli("check", str(path), "--candidate", "faulty_executors:ReversedOrderExecutor")
     assert code == EXIT_FAILED
     assert "output.text: 'L:x + R:x' != 'R:x + L:x'" in out
-    assert "faulty_executors:ReversedOrderExecutor differs from reference:" in out
+    assert (
+        "  candidate faulty_executors:ReversedOrderExecutor differs from the reference (path: reference != candidate):"
+        in out.splitlines()
+    )
 
 
 def test_check_json_report(write_scenario) -> None:

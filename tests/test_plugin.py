@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
 from harness.plugin import PROFILES, choose_profile
 
 pytest_plugins = ["pytester"]
@@ -32,7 +37,7 @@ def test_two_branches_agree(harness):
 
 
 def test_pinned(harness, baseline_snapshot):
-    assert harness.observe("scenarios/two-branches.toml") == baseline_snapshot(name="two-branches")
+    assert harness.observe("scenarios/two-branches.toml") == baseline_snapshot("scenarios/two-branches.toml")
 
 
 def test_candidate_option(harness_candidate, harness_reference):
@@ -46,7 +51,6 @@ def user_project(pytester: pytest.Pytester) -> pytest.Pytester:
     """A project folder with one scenario and one test file that uses the plugin's fixtures."""
     pytester.makefile(".toml", **{"scenarios/two-branches": SCENARIO})
     pytester.makepyfile(test_user=USER_TESTS)
-    pytester.makeini("[pytest]\nharness_baselines = pinned\n")
     return pytester
 
 
@@ -54,14 +58,14 @@ def test_a_user_suite_uses_the_plugin_without_copying_code(
     user_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fixtures, marker, baseline snapshots and the candidate option work from an installed harness alone."""
-    monkeypatch.delenv("CI", raising=False)  # the profile shown is the workstation default, dev
+    monkeypatch.delenv("CI", raising=False)  # hypothesis would load its own ci profile
     monkeypatch.delenv("HARNESS_PROFILE", raising=False)
     created = user_project.runpytest_subprocess("-p", "no:cacheprovider", "--snapshot-update", "-s")
     created.assert_outcomes(passed=3)
-    assert (user_project.path / "pinned" / "two-branches.baseline.json").is_file()
+    assert (user_project.path / "scenarios" / "two-branches.baseline.json").is_file()
     again = user_project.runpytest_subprocess("-p", "no:cacheprovider", "-s", "--strict-markers")
     again.assert_outcomes(passed=3)
-    again.stdout.fnmatch_lines(["*harness: candidate extracted, hypothesis profile dev*", "*candidate is extracted*"])
+    again.stdout.fnmatch_lines(["*harness: candidate extracted, hypothesis profile default*", "*candidate is extracted*"])
 
 
 def test_a_disagreeing_candidate_fails_with_the_path_diff_and_both_timelines(user_project: pytest.Pytester) -> None:
@@ -95,7 +99,8 @@ class ReversedExecutor(PipelineExecutor):
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "*reversed_executor:ReversedExecutor differs from reference on scenario 'two-branches':*",
+        "*reversed_executor:ReversedExecutor differs from reference on scenario 'two-branches'"
+        " (path: reference != reversed_executor:ReversedExecutor):*",
         "*output.text: 'L:x + R:x' != 'R:x + L:x'*",
         "*timelines agree*",
     ])
@@ -109,18 +114,23 @@ def test_an_unknown_candidate_is_a_usage_error(user_project: pytest.Pytester) ->
 
 
 @pytest.mark.parametrize(
-    ("explicit", "environ", "expected"),
+    ("explicit", "environ", "configured", "expected"),
     [
-        (None, {}, "dev"),
-        (None, {"CI": "true"}, "ci"),
-        (None, {"CI": "true", "HARNESS_PROFILE": "nightly"}, "nightly"),
-        ("dev", {"CI": "true", "HARNESS_PROFILE": "nightly"}, "dev"),
-        (None, {"HARNESS_PROFILE": "ci"}, "ci"),
+        (None, {}, None, None),
+        (None, {"CI": "true"}, None, None),
+        (None, {}, "auto", "dev"),
+        (None, {"CI": "true"}, "auto", "ci"),
+        (None, {"CI": "true", "HARNESS_PROFILE": "nightly"}, "auto", "nightly"),
+        ("dev", {"CI": "true", "HARNESS_PROFILE": "nightly"}, "auto", "dev"),
+        (None, {"HARNESS_PROFILE": "ci"}, None, "ci"),
+        ("auto", {"CI": "1"}, None, "ci"),
     ],
 )
-def test_the_profile_is_always_chosen_explicitly(explicit: str | None, environ: dict[str, str], expected: str) -> None:
-    """Command line first, then HARNESS_PROFILE, then ci under CI, else dev: never hypothesis's own ci guess."""
-    assert choose_profile(explicit, environ) == expected
+def test_a_profile_is_loaded_only_when_chosen(
+    explicit: str | None, environ: dict[str, str], configured: str | None, expected: str | None
+) -> None:
+    """``--harness-profile``, then ``HARNESS_PROFILE``, then the ini option; none of them: nothing changes."""
+    assert choose_profile(explicit, environ, configured) == expected
 
 
 def test_the_profiles_say_what_the_gate_and_the_nightly_run_need() -> None:
@@ -133,7 +143,7 @@ def test_the_profiles_say_what_the_gate_and_the_nightly_run_need() -> None:
 
 def test_an_unknown_profile_name_is_a_usage_error() -> None:
     """A typo in HARNESS_PROFILE stops the run instead of silently using another profile."""
-    with pytest.raises(pytest.UsageError, match="HARNESS_PROFILE=nighty: expected one of dev, ci, nightly"):
+    with pytest.raises(pytest.UsageError, match="HARNESS_PROFILE=nighty: expected one of dev, ci, nightly, auto"):
         choose_profile(None, {"HARNESS_PROFILE": "nighty"})
 
 
@@ -142,4 +152,95 @@ def test_the_nightly_profile_is_loaded_even_under_ci(user_project: pytest.Pytest
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("HARNESS_PROFILE", "nightly")
     result = user_project.runpytest_subprocess("-p", "no:cacheprovider", "-k", "candidate_option")
-    result.stdout.fnmatch_lines(["*hypothesis profile nightly*"])
+    result.stdout.fnmatch_lines(["*hypothesis profile harness-nightly*"])
+
+
+HOST_SETTINGS_TEST = """
+from hypothesis import given, settings, strategies as st
+
+def test_settings(tmp_path):
+    current = settings()
+    print("PROFILE", settings.get_current_profile_name(), current.max_examples, current.derandomize)
+"""
+
+
+@pytest.mark.parametrize(
+    ("ci", "expected"),
+    [(None, "PROFILE default 100 False"), ("true", "PROFILE ci 100 True")],
+    ids=["workstation", "under-ci"],
+)
+def test_a_host_project_keeps_hypothesis_settings_of_its_own(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ci: str | None, expected: str
+) -> None:
+    """Installing harness changes no hypothesis setting of a host project, and hypothesis's ``ci`` stays its own.
+
+    Planted mistake (tried in a temporary copy): loading ``harness-dev`` when no
+    profile was chosen prints ``PROFILE harness-dev 30 False`` here.
+    """
+    monkeypatch.delenv("HARNESS_PROFILE", raising=False)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    pytester.makepyfile(test_host=HOST_SETTINGS_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*{expected}*"])
+
+
+def test_a_host_project_chooses_a_harness_profile_by_ini_option(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``harness_profile = auto`` in the host's ini loads ``harness-ci`` under CI (200 derandomized examples)."""
+    monkeypatch.delenv("HARNESS_PROFILE", raising=False)
+    monkeypatch.setenv("CI", "true")
+    pytester.makeini("[pytest]\nharness_profile = auto\n")
+    pytester.makepyfile(test_host=HOST_SETTINGS_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
+    result.stdout.fnmatch_lines(["*PROFILE harness-ci 200 True*"])
+
+
+def test_this_project_chooses_its_profile_in_its_own_ini() -> None:
+    """The project's suite picks dev/ci/nightly through ``harness_profile = auto``, not by a plugin side effect."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    ini = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    assert ini["harness_profile"] == "auto"
+
+
+HOST_FIXTURE_TEST = """
+def test_uses_a_fixture(tmp_path):
+    assert tmp_path.is_dir()
+"""
+
+
+def test_a_host_project_without_the_harness_plugin_still_works(pytester: pytest.Pytester) -> None:
+    """``-p no:harness`` leaves a host project's tests working: looptime's plugin is still set aside.
+
+    The second run turns the guard off as well, showing the failure the guard
+    prevents (looptime 0.9 failing every fixture setup without pytest-asyncio).
+    """
+    pytester.makepyfile(test_host=HOST_FIXTURE_TEST)
+    guarded = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:harness")
+    guarded.assert_outcomes(passed=1)
+    if importlib.util.find_spec("pytest_asyncio") is None:
+        unguarded = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "-p", "no:harness", "-p", "no:harness_looptime"
+        )
+        unguarded.assert_outcomes(errors=1)
+
+
+def test_snapshot_update_writes_the_baseline_harness_check_reads(
+    user_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One baseline location: after ``pytest --snapshot-update``, ``harness check`` on the scenario passes."""
+    monkeypatch.delenv("CI", raising=False)
+    user_project.runpytest_subprocess("-p", "no:cacheprovider", "--snapshot-update", "-k", "pinned").assert_outcomes(
+        passed=1
+    )
+    checked = subprocess.run(
+        [sys.executable, "-m", "harness", "check", "scenarios"], cwd=user_project.path, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.splitlines()[-1] == "total: 1 passed, 0 failed"

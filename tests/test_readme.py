@@ -132,3 +132,67 @@ def test_tox_environments_named_exist() -> None:
     named = set(re.findall(r"`(check|gate|nightly|mutation|repro)`", section("tox and CI")))
     assert named <= defined
     assert re.search(r"^envlist\s*=.*py311", tox, flags=re.MULTILINE)
+
+
+def test_the_commands_table_names_only_real_short_options() -> None:
+    """The one-letter options in the commands table (``-k``, ``-x``, ``-q``, ``-v``) belong to their row's subcommand."""
+    parser = build_parser()
+    subparsers = next(action for action in parser._actions if action.dest == "command").choices
+    rows = re.findall(r"^\| `harness (\w+) ([^`]*)` \|", section("Commands"), flags=re.MULTILINE)
+    for name, usage in rows:
+        known = {option for action in subparsers[name]._actions for option in action.option_strings}
+        assert set(re.findall(r"(?<![\w-])-[a-z](?![\w-])", usage)) <= known, name
+
+
+def test_every_check_option_described_exists() -> None:
+    """Each option in the list of ``harness check``'s pytest habits is an option of ``check``, and each option is listed."""
+    habits = section("Commands").split("`harness check` speaks pytest's dialect:", 1)[1].split("\n\n", 1)[1]
+    habits = habits.split("\n\n", 1)[0]
+    parser = build_parser()
+    check = next(action for action in parser._actions if action.dest == "command").choices["check"]
+    known = {option for action in check._actions for option in action.option_strings}
+    described = set(re.findall(r"`(--?[a-z][a-z-]*)", habits))
+    assert described <= known
+    assert {"-k", "-x", "--exitfirst", "--list", "--collect-only", "-q", "-v", "--junit-xml", "--json"} <= described
+
+
+def test_the_scenario_limits_shown_are_the_loaders() -> None:
+    """The sizes the README says the loader refuses are the constants it uses."""
+    from harness.scenario import limits
+
+    text = " ".join(section("Writing a scenario").split())
+    assert f"over {limits.MAX_FILE_BYTES // (1024 * 1024)} MiB" in text
+    assert f"more than {limits.MAX_STAGES:,} stages" in text
+    assert f"more than {limits.MAX_BRANCHES:,} branches in a group" in text
+    assert f"{limits.MAX_CALLS:,} command calls" in text
+    assert "10^12 virtual milliseconds" in text and limits.MAX_VIRTUAL_MS == 10**12
+    assert f"more than {limits.MAX_ANSWERS:,} `returns_each` answers" in text
+    assert f"over {limits.MAX_RETRY_UNTIL:,}" in text
+    assert set(limits.ENV_NAMES) == {"PIPELINE_PARALLEL_LIMIT"} and "PIPELINE_PARALLEL_LIMIT" in text
+
+
+def test_the_profiles_and_plugin_options_shown_exist() -> None:
+    """The README's profile names are the plugin's, and ``--harness-profile`` / ``harness_profile`` are real."""
+    from harness.plugin import PROFILES, hypothesis_profile_name
+
+    text = section("Property tests, profiles and the nightly run") + section("Using the plugin in another project")
+    for name in PROFILES:
+        assert f"`{hypothesis_profile_name(name)}`" in text
+    help_text = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    assert "--harness-profile" in help_text and "harness_profile" in help_text
+
+
+def test_ci_runs_the_test_command_once_through_the_gate() -> None:
+    """``.ci/run`` runs no test command itself: ``harness gate -v`` runs the README's, and ``harness check``, once each."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in script.splitlines() if line.strip() and not line.lstrip().startswith(("#", "echo"))]
+    assert not any("pytest" in line for line in commands), commands
+    assert sum("harness gate -v" in line for line in commands) == 1
+    assert 'python3 -m pip install --quiet -e ".[test]"' in commands
+    configured = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["harness"]["gate"]
+    readme_test_command = 'python3 -m pip install -e ".[test]" && python3 -m pytest -n auto'
+    assert readme_test_command.split(" && ")[1] in configured["commands"]
+    assert "harness check" in configured["commands"]
+    assert "harness gate -v" in section("tox and CI")

@@ -107,7 +107,7 @@ def test_each_planted_mistake_fails_the_check_on_its_scenario(tmp_path: Path, na
     result = run_check(planted_copy(tmp_path, mistake), [mistake.scenario])
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"MISMATCH         {mistake.scenario}\n" in result.stdout
-    assert "extracted differs from reference" in result.stdout or "reference differs from the pinned" in result.stdout
+    assert "candidate extracted differs from the reference" in result.stdout or "reference differs from the pinned" in result.stdout
     assert "total: 0 passed, 1 failed" in result.stdout
 
 

@@ -80,9 +80,9 @@ def test_the_reference_at_a_changed_revision_shows_the_change_side_by_side(
 
     assert code == 1
     assert f"MISMATCH         {SCENARIO}" in out
-    assert "extracted differs from reference:" in out
+    assert "candidate extracted differs from the reference reference@" in out
     assert "latest_errors[0].key: '0' != 0" in out
-    assert "reference differs from the pinned baseline (baseline -> reference):" in out
+    assert "reference differs from the pinned baseline (path: baseline != reference):" in out
     assert folder_state(Path(history["root"])) == before  # nothing written into the working tree
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import pytest
+
 from harness.candidates import resolve_implementation
 from harness.observation import observe
 from harness.scenario.loader import load_scenario
-from harness.svg import render_svg
+from harness.svg import axis_ticks, render_svg
 from harness.timeline import first_divergence, render_divergence, render_timeline, split_blocks
 
 CORPUS = Path(__file__).resolve().parent.parent / "baselines"
@@ -106,11 +108,55 @@ def test_the_svg_is_well_formed_and_draws_every_call(tmp_path: Path) -> None:
     document = render_svg([reference, candidate], labels=("reference", "candidate <faulty>"), title="a & b")
     root = ElementTree.fromstring(document.encode("utf-8"))
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    rects = root.findall("{http://www.w3.org/2000/svg}rect")
+    rects = [rect for rect in root.findall("{http://www.w3.org/2000/svg}rect") if rect.get("class") != "swatch"]
     waited = [rect for rect in rects if rect.get("fill") == "#d5d8dc"]
     outlined = [rect for rect in rects if rect.get("stroke") == "#000"]
-    assert len(rects) - len(waited) == len(reference) + len(candidate)
+    diamonds = root.findall("{http://www.w3.org/2000/svg}polygon")  # the combine stage takes no time
+    assert len(rects) - len(waited) + len(diamonds) == len(reference) + len(candidate)
+    assert len(diamonds) == 2
     assert len(waited) == 2  # c and d waited on the reference; nobody waited on the candidate
     assert len(outlined) == 2  # timeline[2] in each picture
     texts = [text.text for text in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "candidate <faulty>" in texts and "a & b" in texts
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_the_svg_has_a_legend_naming_every_colour() -> None:
+    """A swatch per colour in use (waited, returned, raised, retry, running) with its meaning beside it."""
+    root = ElementTree.fromstring(render_svg([timeline_of(CAPPED)]).encode("utf-8"))
+    swatches = {rect.get("fill") for rect in root.iter(f"{SVG}rect") if rect.get("class") == "swatch"}
+    assert swatches == {"#d5d8dc", "#3a7d44", "#c0392b", "#d68910", "#2e86c1"}
+    legend = [text.text for text in root.iter(f"{SVG}text") if text.get("class") == "legend"]
+    assert legend[:2] == ["waited (cap or pacing)", "returned"]
+    assert "◆ took no time" in legend
+
+
+@pytest.mark.parametrize(
+    ("last", "ticks"),
+    [(0, [0, 1]), (9, [0, 2, 4, 6, 8, 10]), (37, [0, 5, 10, 15, 20, 25, 30, 35, 40]), (1234, list(range(0, 1401, 200)))],
+)
+def test_ticks_fall_on_even_steps_past_the_last_call(last: int, ticks: list[int]) -> None:
+    """1, 2 or 5 times a power of ten, from 0 to the first step at or past the last instant."""
+    assert axis_ticks(last) == ticks
+
+
+def test_the_svg_axis_is_labelled_with_the_even_ticks() -> None:
+    """The corpus's capped scenario ends at 50 ms: labels every 10 ms from 0 to 50."""
+    root = ElementTree.fromstring(render_svg([timeline_of(CAPPED)]).encode("utf-8"))
+    labels = [text.text for text in root.iter(f"{SVG}text") if text.get("class") == "tick"]
+    assert labels == ["0 ms", "10 ms", "20 ms", "30 ms", "40 ms", "50 ms"]
+
+
+def test_a_call_that_takes_no_time_is_a_visible_diamond() -> None:
+    """A zero-length call is drawn as a diamond as tall as a bar, not as a hairline rectangle."""
+    timeline = [
+        {"stage": 1, "branch": 0, "command": "instant", "start_ms": 10, "end_ms": 10, "result": "value"},
+        {"stage": 1, "branch": 1, "command": "slow", "start_ms": 0, "end_ms": 20, "result": "value"},
+    ]
+    root = ElementTree.fromstring(render_svg([timeline]).encode("utf-8"))
+    (diamond,) = root.iter(f"{SVG}polygon")
+    xs = [float(point.split(",")[0]) for point in diamond.get("points", "").split()]
+    assert max(xs) - min(xs) >= 10
+    assert diamond.find(f"{SVG}title").text == "10-10 ms value"

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from harness.baselines import check_output_path
 from harness.gate.commands import run_commands as run_configured_commands
 from harness.gate.config import GateConfig, load_config
 from harness.gate.guardrails import check_area
@@ -31,6 +32,7 @@ def run_gate(
     base: str | None = None,
     note: Path | None = None,
     run_commands: bool = True,
+    show_output: bool = False,
     out: TextIO = sys.stdout,
 ) -> int:
     """Gate the area of ``project_root`` and write the evidence note.
@@ -38,7 +40,8 @@ def run_gate(
     ``area``, ``base`` and ``note`` override ``[tool.harness.gate]``; a
     relative ``note`` is taken from the project root. With ``run_commands``
     false only the guardrails decide, and the note says the commands were not
-    run. Prints one line per finding and per command, where the note went and
+    run. With ``show_output`` each command's output is printed as it runs
+    (so one CI job shows the test run and gates on it, running it once). Prints one line per finding and per command, where the note went and
     the verdict.
 
     Returns :data:`EXIT_PASS` when every guardrail holds and every command
@@ -46,10 +49,14 @@ def run_gate(
     configuration is invalid.
     """
     config = load_config(project_root, area=area, base=base, note=note)
+    note_path = _note_path(config)
+    check_output_path(note_path, "--note" if note is not None else "note")
     report = check_area(config)
     changed = changed_modules(config.project_root, config.base_commit, config.area)
     commands = (
-        run_configured_commands(config.commands, cwd=config.project_root) if run_commands else None
+        run_configured_commands(config.commands, cwd=config.project_root, stream=out if show_output else None)
+        if run_commands
+        else None
     )
     evidence = Evidence(
         config=config,
@@ -57,7 +64,6 @@ def run_gate(
         touched=touched_modules(changed, report.modules),
         commands=commands,
     )
-    note_path = _note_path(config)
     write_note(note_path, render_note(evidence))
     _print_report(evidence, note_path, out)
     return EXIT_PASS if evidence.passed else EXIT_FAIL

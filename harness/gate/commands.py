@@ -1,7 +1,11 @@
 """Running the phase's commands and reading their pass/fail counts.
 
 Each configured command runs once through the shell, in the project root,
-with standard error folded into standard output. The gate keeps the exit
+with standard error folded into standard output, in the environment of the
+interpreter running the gate: its scripts folder (``.venv/bin``) comes first
+on ``PATH``, so ``python3`` and ``harness`` in a command are the ones
+installed beside it even when the virtual environment was never activated
+(``.venv/bin/harness gate``, ``.venv/bin/python -m harness gate``). The gate keeps the exit
 code, the wall time, the counts the command printed and the last lines of its
 output, which the note shows when the command failed.
 
@@ -13,16 +17,19 @@ alone on a line under ``-q``) and the plain ``N passed, N failed`` form that
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
+import sysconfig
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from harness.gate.types import CommandOutcome
 
-__all__ = ["TAIL_LINES", "parse_counts", "run_command", "run_commands"]
+__all__ = ["TAIL_LINES", "command_environment", "parse_counts", "run_command", "run_commands"]
 
 TAIL_LINES = 20
 
@@ -55,6 +62,25 @@ def parse_counts(lines: Iterable[str]) -> str:
     return "; ".join(found)
 
 
+def command_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """``environ`` with the running interpreter's folders first on ``PATH``.
+
+    The folder of :data:`sys.executable` is taken as it is, not resolved: in a
+    virtual environment it is a link into the base installation, and only the
+    link's folder holds the environment's ``python3`` and scripts. Inside a
+    virtual environment ``VIRTUAL_ENV`` names it, as ``activate`` would.
+    """
+    folders = [str(Path(sys.executable).parent), sysconfig.get_path("scripts")]
+    path = environ.get("PATH", os.defpath)
+    first = list(dict.fromkeys(folder for folder in folders if folder))
+    rest = [entry for entry in path.split(os.pathsep) if entry and entry not in first]
+    environment = dict(environ)
+    environment["PATH"] = os.pathsep.join(first + rest)
+    if sys.prefix != sys.base_prefix:
+        environment["VIRTUAL_ENV"] = sys.prefix
+    return environment
+
+
 def run_command(command: str, *, cwd: Path, stream: TextIO | None = None) -> CommandOutcome:
     """Run ``command`` through the shell in ``cwd`` and record how it went.
 
@@ -67,6 +93,7 @@ def run_command(command: str, *, cwd: Path, stream: TextIO | None = None) -> Com
         command,
         shell=True,
         cwd=cwd,
+        env=command_environment(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -77,6 +104,7 @@ def run_command(command: str, *, cwd: Path, stream: TextIO | None = None) -> Com
         for line in process.stdout:
             if stream is not None:
                 stream.write(line)
+                stream.flush()
             output.append(line.rstrip("\n"))
         exit_code = process.wait()
     duration = time.perf_counter() - started
@@ -94,7 +122,16 @@ def run_commands(
 ) -> tuple[CommandOutcome, ...]:
     """Run every command in order; a failure does not stop the ones after it.
 
+    With a ``stream``, each command's line (``$ COMMAND``) and its output go
+    there as it runs.
+
     The note then shows the state of the whole phase, not only its first
     failure.
     """
-    return tuple(run_command(command, cwd=cwd, stream=stream) for command in commands)
+    outcomes: list[CommandOutcome] = []
+    for command in commands:
+        if stream is not None:
+            stream.write(f"$ {command}\n")
+            stream.flush()
+        outcomes.append(run_command(command, cwd=cwd, stream=stream))
+    return tuple(outcomes)

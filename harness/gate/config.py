@@ -113,7 +113,9 @@ def load_config(
     note_value = str(note) if note is not None else _string(source, table, "note", DEFAULT_NOTE)
 
     # Then what needs the file system and git, once every value is well typed.
-    if area is None:
+    if area is None and "area" not in table:
+        location = _default_area(root, source, area_value)
+    elif area is None:
         location = locate_package(root, area_value, source=source, key=f"{_TABLE}.area")
     else:
         location = locate_package(root, area_value, source=_COMMAND_LINE, key="--area")
@@ -133,6 +135,16 @@ def load_config(
         reference_importers=importers if importers is not None else (),
         note=note_value,
     )
+
+
+def _default_area(root: Path, source: Path, area: str) -> PackageLocation:
+    """The default area, or an error that says no configuration chose it (and blames no file)."""
+    try:
+        return locate_package(root, area, source=_COMMAND_LINE, key="--area")
+    except InvalidConfigError as error:
+        missing = f"no {source.name}" if not source.is_file() else f"no {_TABLE}.area in {source.name}"
+        problem = f"{missing}, and the default area {error.problem}; set `area` in [{_TABLE}] or pass --area"
+        raise InvalidConfigError(root, "", problem) from None
 
 
 def _read_table(source: Path) -> Mapping[str, object]:

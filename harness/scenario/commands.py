@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, final
+from typing import TYPE_CHECKING, Final, Literal, final
 
 from harness.executor_api import ExecutorApi
 from harness.scenario.model import CommandSpec, DescriptorSpec, JSONValue, Scenario, StageSpec
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # only for annotations: at run time every type comes from the
 
 __all__ = [
     "SCENARIO_INTERRUPTS",
+    "PLACEHOLDERS",
     "BuiltPipeline",
     "CallRecord",
     "EffectRecord",
@@ -64,7 +65,9 @@ _INTERRUPTS: dict[str, type[BaseException]] = {
 SCENARIO_INTERRUPTS = (ScenarioKeyboardInterrupt, ScenarioSystemExit)
 """What a scenario's ``interrupts`` raises; the observation turns these, and only these, into an outcome."""
 
-_PLACEHOLDER = re.compile(r"\{(input|try|hint|stage)\}")
+PLACEHOLDERS: Final = ("input", "try", "hint", "stage")
+"""The names a command's strings may use as ``{name}``; the loader refuses any other."""
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 def virtual_now_ms() -> int:

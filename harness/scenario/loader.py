@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from harness.errors import InvalidScenarioError
+from harness.errors import InvalidScenarioError, describe_json_error
+from harness.scenario.limits import MAX_FILE_BYTES, check_scenario_limits
 from harness.scenario.model import (
     DEFAULT_DEADLINE_MS,
     INTERRUPTIONS,
@@ -81,16 +82,30 @@ def load_scenario(path: Path | str) -> Scenario:
     Errors name ``path`` exactly as given.  Raises InvalidScenarioError.
     """
     file = Path(path)
+    if file.is_dir():
+        raise InvalidScenarioError(path, "", "is a folder, not a scenario file (name one .toml or .json file in it)")
     if file.suffix not in _SUFFIXES:
-        problem = f'unsupported file type "{file.suffix}" (expected .toml or .json)'
+        shown = f'"{file.suffix}"' if file.suffix else "no suffix"
+        problem = f"unsupported file type {shown} (expected .toml or .json)"
         raise InvalidScenarioError(path, "", problem)
     try:
-        raw = file.read_bytes()
+        raw = _read_bounded(file)
     except FileNotFoundError:
         raise InvalidScenarioError(path, "", "no such file") from None
     except OSError as exc:
         raise InvalidScenarioError(path, "", f"cannot read the file: {exc.strerror}") from None
-    return parse_scenario(_decode(raw, file.suffix, str(path)), path=str(path), name=file.stem)
+    scenario = parse_scenario(_decode(raw, file.suffix, str(path)), path=str(path), name=file.stem)
+    return check_scenario_limits(scenario)
+
+
+def _read_bounded(file: Path) -> bytes:
+    """The file's bytes, refusing one past :data:`MAX_FILE_BYTES` before reading it all."""
+    with file.open("rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        problem = f"larger than the limit of {MAX_FILE_BYTES // (1024 * 1024)} MiB (a scenario this large is surely a mistake)"
+        raise InvalidScenarioError(str(file), "", problem)
+    return raw
 
 
 def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> Scenario:
@@ -440,7 +455,8 @@ class _DocumentReader:
 def _decode(raw: bytes, suffix: str, path: str) -> Mapping[str, object]:
     kind = suffix[1:].upper()
     try:
-        text = raw.decode("utf-8")
+        # A byte-order mark (Windows editors write one) is no part of the text.
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         problem = f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
         raise InvalidScenarioError(path, "", f"invalid {kind}: {problem}") from None
@@ -456,8 +472,7 @@ def _decode(raw: bytes, suffix: str, path: str) -> Mapping[str, object]:
     except RecursionError:
         raise InvalidScenarioError(path, "", "invalid JSON: nested too deeply") from None
     except json.JSONDecodeError as exc:
-        problem = f"{exc.msg} (at line {exc.lineno}, column {exc.colno})"
-        raise InvalidScenarioError(path, "", f"invalid JSON: {problem}") from None
+        raise InvalidScenarioError(path, "", f"invalid JSON: {describe_json_error(exc)}") from None
     except ValueError as exc:  # a duplicate key, or an integer too long to convert
         raise InvalidScenarioError(path, "", f"invalid JSON: {exc}") from None
     if not isinstance(document, dict):

@@ -322,3 +322,29 @@ def test_invalid_configuration_raises_before_anything_runs(planted: PlantedProje
         'expected a positive integer, got "x"'
     )
     assert not (planted.root / "artifacts").exists()
+
+
+def test_gate_verbose_prints_each_command_and_its_output(planted: PlantedProject) -> None:
+    """``show_output`` (``harness gate -v``) streams every command's output before the report."""
+    plant_clean_area(planted)
+    planted.configure(commands=[planted.command("print('=== 3 passed in 0.01s ===')")])
+    planted.commit()
+
+    code, output = gate(planted, run_commands=True, show_output=True)
+
+    assert code == EXIT_PASS
+    lines = output.splitlines()
+    assert lines[0].startswith("$ ") and lines[1] == "=== 3 passed in 0.01s ==="
+    assert lines.index("=== 3 passed in 0.01s ===") < next(i for i, l in enumerate(lines) if l.startswith("PASS: "))
+
+
+def test_without_configuration_the_message_blames_no_missing_file(tmp_path: Path) -> None:
+    """No ``pyproject.toml``: the message says so and names the fix, not a file that does not exist."""
+    with pytest.raises(InvalidConfigError) as raised:
+        run_gate(project_root=tmp_path, run_commands=False, out=io.StringIO())
+
+    message = str(raised.value)
+    assert not (tmp_path / "pyproject.toml").exists()
+    assert "pyproject.toml:" not in message
+    assert message.startswith(f"{tmp_path.resolve()}: no pyproject.toml, and the default area")
+    assert "pass --area" in message

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from harness.gate.commands import TAIL_LINES, parse_counts, run_command, run_commands
+from harness.gate.commands import TAIL_LINES, command_environment, parse_counts, run_command, run_commands
+from harness.gate.note import command_status
 
 from gate_planting import PlantedProject
 
@@ -97,3 +100,53 @@ def test_every_command_runs_even_after_a_failure(tmp_path: Path) -> None:
         (2, ""),
         (0, "1 passed, 0 failed"),
     ]
+
+
+def test_commands_use_the_interpreter_running_the_gate_without_an_activated_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python3`` in a command is the gate's own interpreter, even with a ``PATH`` that lacks its folder.
+
+    Planted mistake (tried in a temporary copy): dropping ``env=command_environment()``
+    from ``run_command`` makes ``python3`` resolve to the system interpreter, whose
+    prefix is not this one.
+    """
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+
+    result = run_command("python3 -c 'import sys; print(sys.prefix)'; command -v harness", cwd=tmp_path)
+
+    assert result.exit_code == 0, result.tail
+    assert result.tail[0] == sys.prefix
+    assert Path(result.tail[1]).parent == Path(sys.executable).parent
+
+
+def test_the_environment_puts_the_interpreter_folder_first_once() -> None:
+    """The interpreter's folder leads ``PATH``, and the old entries follow without a duplicate."""
+    folder = str(Path(sys.executable).parent)
+    environment = command_environment({"PATH": f"/usr/bin{os.pathsep}{folder}{os.pathsep}/bin", "KEEP": "1"})
+
+    entries = environment["PATH"].split(os.pathsep)
+    assert entries[0] == folder
+    assert entries.count(folder) == 1
+    assert entries[-2:] == ["/usr/bin", "/bin"]
+    assert environment["KEEP"] == "1"
+
+
+def test_streaming_prints_each_command_before_its_output(tmp_path: Path) -> None:
+    """``harness gate -v`` shows which command runs, then what it prints."""
+    stream = io.StringIO()
+
+    run_commands(["echo one", "echo two"], cwd=tmp_path, stream=stream)
+
+    assert stream.getvalue() == "$ echo one\none\n$ echo two\ntwo\n"
+
+
+def test_pytest_collecting_no_tests_fails_the_command(tmp_path: Path) -> None:
+    """pytest's exit 5 (no tests ran) is a failed command, never a silent pass."""
+    (tmp_path / "empty").mkdir()
+
+    (result,) = run_commands([f"{sys.executable} -m pytest -p no:cacheprovider empty"], cwd=tmp_path)
+
+    assert result.exit_code == 5
+    assert command_status(result) == "FAIL (exit 5)"

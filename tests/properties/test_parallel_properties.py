@@ -48,7 +48,7 @@ def _verify(
     label: str,
 ) -> None:
     observation = observe(scenario, implementation)
-    with recording_failures(scenario, f"{label}-{implementation.name}"):
+    with recording_failures(scenario, f"{label}-{implementation.name}", candidate=implementation):
         check(scenario, observation)
 
 
@@ -58,7 +58,7 @@ def test_candidate_and_reference_observe_the_same(
 ) -> None:
     """Side by side: the two observations are identical."""
     reference, candidate = observe(scenario, harness_reference), observe(scenario, harness_candidate)
-    with recording_failures(scenario, "side-by-side"):
+    with recording_failures(scenario, "side-by-side", candidate=harness_candidate):
         differences = diff_observations(reference, candidate)
         assert not differences, format_differences(differences)
 
@@ -129,5 +129,5 @@ def test_the_same_scenario_gives_byte_identical_observations(
 ) -> None:
     """Determinism: two runs of one scenario serialize to the same bytes."""
     first, second = observe(scenario, implementations[which]), observe(scenario, implementations[which])
-    with recording_failures(scenario, f"determinism-{implementations[which].name}"):
+    with recording_failures(scenario, f"determinism-{implementations[which].name}", candidate=implementations[which]):
         assert canonical_json(first) == canonical_json(second)
