@@ -85,10 +85,26 @@ def group_runs(scenario: Scenario, observation: Observation) -> list[GroupRun]:
         seen = sum(1 for earlier in blocks[:position] if earlier.stage == block.stage)
         index = executions[seen] if seen < len(executions) else None
         entry = entries[index] if index is not None and entries[index]["outcome"] == "success" else None
-        input_entry = entries[index - 1] if index else None
+        input_entry = _latest_success(entries[:index], block.stage - 1) if index else None
         following = blocks[position + 1].start_ms if position + 1 < len(blocks) else None
         runs.append(GroupRun(block.stage, block.calls, entry, input_entry, following))
     return runs
+
+
+def _latest_success(entries: Sequence[Mapping[str, Any]], stage: int) -> Mapping[str, Any] | None:
+    """The latest successful execution of ``stage`` among ``entries``: what a group re-run after a retry reads."""
+    return next((e for e in reversed(entries) if e["stage"] == stage and e["outcome"] == "success"), None)
+
+
+def asks_for_retry(command: CommandSpec) -> bool:
+    """Whether a branch's command asks for a retry: ``retry = true``, or an answer that is a retry signal (spec R5.1)."""
+    answer = command.returns
+    return command.retry or answer == "retry" or (isinstance(answer, dict) and answer.get("value") == "retry")
+
+
+def is_marker_shaped(command: CommandSpec) -> bool:
+    """Whether a command returns an object with ``message`` and ``error``, which becomes a marker (spec R4.4)."""
+    return isinstance(command.returns, dict) and "message" in command.returns and "error" in command.returns
 
 
 def _group_commands(scenario: Scenario, stage: int) -> tuple[CommandSpec, ...]:
@@ -106,12 +122,15 @@ def check_declaration_order(scenario: Scenario, observation: Observation) -> Non
         raised = {branch for _, branch in _raised_branches(scenario, observation, run)}
         assert len(run.entry["data"]) == len(commands), f"stage {run.stage}: {len(run.entry['data'])} outputs"
         for index, (item, command) in enumerate(zip(run.entry["data"], commands)):
+            where = f"stage {run.stage} data[{index}]: {item!r}"
             if index in raised:
-                assert isinstance(item, dict) and item["index"] == index, f"stage {run.stage} data[{index}]: {item}"
+                assert isinstance(item, dict) and item["index"] == index, where
             elif isinstance(command.returns, dict):
-                assert item["message"] == f"{command.name} looks failed", f"stage {run.stage} data[{index}]: {item}"
+                assert isinstance(item, dict) and item.get("branch") == command.name, where
+            elif isinstance(command.returns, float):
+                assert item == command.returns, where
             else:
-                assert item.startswith(f"{command.name}:"), f"stage {run.stage} data[{index}]: {item!r}"
+                assert isinstance(item, str) and item.startswith(f"{command.name}:"), where
 
 
 def check_cap(scenario: Scenario, observation: Observation) -> None:
@@ -152,14 +171,18 @@ def check_schedule(scenario: Scenario, observation: Observation) -> None:
 
 
 def _raised_branches(scenario: Scenario, observation: Observation, run: GroupRun) -> list[tuple[int, int]]:
-    """(completion time, branch) of each branch that became a marker: it raised or its effect failed."""
-    raised = [(call["end_ms"], call["branch"]) for call in run.calls if call["result"] == "raise"]
-    first, last = run.calls[0]["start_ms"], max(call["end_ms"] for call in run.calls)
-    raised += [
-        (effect["at_ms"], effect["branch"])
-        for effect in observation["effects"]
-        if effect["stage"] == run.stage and effect["error"] is not None and first <= effect["at_ms"] <= last
-    ]
+    """(completion time, branch) of each branch of ``run`` that became a marker: it raised or one of its effects failed.
+
+    Effects run right after their command returns, at the same virtual instant.
+    """
+    commands = _group_commands(scenario, run.stage)
+    raised: list[tuple[int, int]] = []
+    for call in run.calls:
+        command = commands[call["branch"]]
+        failing = any(effect in scenario.failing_effects for effect in command.effects)
+        answered = call["result"] == "value" and not asks_for_retry(command)
+        if call["result"] == "raise" or (answered and failing):
+            raised.append((call["end_ms"], call["branch"]))
     return raised
 
 
@@ -184,7 +207,7 @@ def check_markers(scenario: Scenario, observation: Observation) -> None:
             times = [completion[marker["index"]] for marker in errors]
             assert times == sorted(times), f"stage {run.stage}: markers not in completion order: {errors}"
         else:
-            look_alikes = [c for c in _group_commands(scenario, run.stage) if isinstance(c.returns, dict)]
+            look_alikes = [c for c in _group_commands(scenario, run.stage) if is_marker_shaped(c)]
             assert len(errors) == len(look_alikes), f"stage {run.stage}: {len(errors)} markers, {len(look_alikes)} look-alikes"
     last = runs[-1] if runs else None
     if last is not None and last.entry is not None:
@@ -194,7 +217,7 @@ def check_markers(scenario: Scenario, observation: Observation) -> None:
 def check_retry_rejection(scenario: Scenario, observation: Observation) -> None:
     """A retry asked in any branch fails its stage with exactly the rejection message."""
     for stage, names in enumerate(scenario.stages, start=1):
-        if isinstance(names, tuple) and any(scenario.commands[name].retry for name in names):
+        if isinstance(names, tuple) and any(asks_for_retry(scenario.commands[name]) for name in names):
             assert observation["outcome"] == "error", f"stage {stage} asked for a retry but the run completed"
             assert observation["error"]["message"] == f"Pipeline failed at stage {stage}: {RETRY_REJECTED}"
             return
@@ -244,6 +267,69 @@ def check_value_labels_reach_the_aggregate(scenario: Scenario, observation: Obse
         raised = {branch for _, branch in _raised_branches(scenario, observation, run)}
         for index, command in enumerate(_group_commands(scenario, run.stage)):
             carried = command.value_descriptor.labels if command.value_descriptor else ()
-            if index not in raised and not command.retry and carried:
+            if index not in raised and not asks_for_retry(command) and carried:
                 missing = set(carried) - set(run.entry["labels"])
                 assert not missing, f"stage {run.stage} branch {index}: value labels {sorted(missing)} dropped"
+
+
+_STAGE_ENDS = ("STAGE_SUCCESS", "STAGE_FAILURE")
+
+
+def check_lifecycle_events(scenario: Scenario, observation: Observation) -> None:
+    """Events frame the run: one start, one end that matches the outcome, each stage closed once, retries just before their target.
+
+    A stage execution that asked for a retry ends with no event of its own;
+    the ``STAGE_RETRY_REQUEST`` that names it comes right before the
+    ``STAGE_START`` of the stage it targets.
+    """
+    events = observation["events"]
+    types = [event["type"] for event in events]
+    assert types[:1] == ["PIPELINE_START"] and types.count("PIPELINE_START") == 1, f"events start {types[:3]}"
+    ending = "PIPELINE_COMPLETE" if observation["outcome"] == "ok" else "PIPELINE_ABORT"
+    assert types[-1] == ending and types.count(ending) == 1, f"events end {types[-3:]}, outcome {observation['outcome']}"
+    open_stage: int | None = None
+    for position, event in enumerate(events):
+        kind = event["type"]
+        if kind == "STAGE_START":
+            open_stage = event["stage"]
+        elif kind in _STAGE_ENDS:
+            assert event["stage"] == open_stage, f"event {position}: {kind} of stage {event['stage']}, open {open_stage}"
+            open_stage = None
+        elif kind == "STAGE_RETRY_REQUEST":
+            following = events[position + 1] if position + 1 < len(events) else {}
+            assert following.get("type") == "STAGE_START" and following.get("stage") == event["target"], (
+                f"event {position}: retry request for stage {event['target']} followed by {following}"
+            )
+            assert open_stage == event["stage"], f"event {position}: retry request from {event['stage']}, open {open_stage}"
+            open_stage = None
+    starts = types.count("STAGE_START")
+    assert starts == len(observation["stages"]), f"{starts} stage starts, {len(observation['stages'])} executions"
+
+
+def reached_parts(scenario: Scenario, observation: Observation) -> set[str]:
+    """What one observed scenario reached, for ``hypothesis.event`` and the distribution pinned in the tests."""
+    found: set[str] = set()
+    groups = [index for index, stage in enumerate(scenario.stages, start=1) if isinstance(stage, tuple)]
+    entries = observation["stages"]
+    parallel = [entry for entry in entries if entry["parallel"]]
+    if any(entry["outcome"] == "success" for entry in parallel):
+        found.add("an aggregate")
+    if len(parallel) >= 2:
+        found.add("a second group run")
+    if any(e["outcome"] == "success" and not e["parallel"] and e["stage"] > groups[0] for e in entries):
+        found.add("a sequential stage after a group")
+    if any(entry["outcome"] == "retry" for entry in entries):
+        found.add("an accepted retry")
+    if observation["error"] is not None and RETRY_REJECTED in observation["error"]["message"]:
+        found.add("a rejected retry")
+    if observation["outcome"] == "ok":
+        found.add("completion")
+    if scenario.parallel_cap is not None and scenario.parallel_cap <= 0:
+        found.add("a cap <= 0")
+    if not (isinstance(scenario.input, str) and scenario.input.isascii()):
+        found.add("a structured or non-ASCII input")
+    if any(isinstance(c.returns, float) for c in scenario.commands.values()):
+        found.add("a float answer")
+    if any(isinstance(c.returns, dict) and not is_marker_shaped(c) and not asks_for_retry(c) for c in scenario.commands.values()):
+        found.add("an object answer")
+    return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from hypothesis import example, given
+from hypothesis import event, example, given
 
 from harness.candidates import Implementation
 from harness.compare import diff_observations, format_differences
@@ -48,6 +48,8 @@ def _verify(
     label: str,
 ) -> None:
     observation = observe(scenario, implementation)
+    for part in sorted(props.reached_parts(scenario, observation)):
+        event(f"reached {part}")
     with recording_failures(scenario, f"{label}-{implementation.name}"):
         check(scenario, observation)
 
@@ -109,6 +111,13 @@ def test_any_retry_in_a_group_fails_the_stage(
 def test_no_label_laundering(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """Outputs keep their input's labels and every successful branch's contribution; taint covers labels."""
     _verify(props.check_no_label_laundering, scenario, implementations[which], "labels")
+
+
+@pytest.mark.parametrize("which", IMPLEMENTATIONS)
+@given(scenario=scenarios())
+def test_lifecycle_events_frame_the_run(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
+    """One start, one end matching the outcome, each stage closed once, a retry request right before its target's start."""
+    _verify(props.check_lifecycle_events, scenario, implementations[which], "events")
 
 
 @pytest.mark.xfail(strict=True, reason="spec R6.4: a labelled command's value labels never reach the aggregate")
