@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-from harness.observation import Observation
-from harness.scenario.model import CommandSpec, Scenario
+from harness.candidates import Implementation
+from harness.observation import Observation, observe
+from harness.scenario.model import CommandSpec, DescriptorSpec, Scenario
+from harness.testing import describe_disagreement
 from harness.timeline import split_blocks
 
 RETRY_REJECTED = "retry not supported in parallel stage"
@@ -124,7 +126,7 @@ def check_declaration_order(scenario: Scenario, observation: Observation) -> Non
         for index, (item, command) in enumerate(zip(run.entry["data"], commands)):
             where = f"stage {run.stage} data[{index}]: {item!r}"
             if index in raised:
-                assert isinstance(item, dict) and item["index"] == index, where
+                assert isinstance(item, dict) and item.get("index") == index, where
             elif isinstance(command.returns, dict):
                 assert isinstance(item, dict) and item.get("branch") == command.name, where
             elif isinstance(command.returns, float):
@@ -239,7 +241,7 @@ def contributed_labels(scenario: Scenario, run: GroupRun, raised: set[int], inpu
 
 
 def check_no_label_laundering(scenario: Scenario, observation: Observation) -> None:
-    """No label is lost: each aggregate keeps its input's labels and the branches' contributions; taint covers labels."""
+    """No label is lost or invented: each aggregate has its input's labels and the successful branches' contributions; taint covers labels."""
     for run in group_runs(scenario, observation):
         if run.entry is None or run.input_entry is None:
             continue
@@ -247,6 +249,8 @@ def check_no_label_laundering(scenario: Scenario, observation: Observation) -> N
         expected = set(run.input_entry["labels"]) | contributed_labels(scenario, run, raised, run.input_entry["labels"])
         missing = expected - set(run.entry["labels"])
         assert not missing, f"stage {run.stage}: labels {sorted(missing)} lost"
+        invented = set(run.entry["labels"]) - expected
+        assert not invented, f"stage {run.stage}: labels {sorted(invented)} from nowhere (a failed branch's?)"
         assert set(run.entry["labels"]) <= set(run.entry["taint"]), f"stage {run.stage}: taint lacks labels"
     if observation["output"] is not None:
         for entry in observation["stages"]:
@@ -333,3 +337,71 @@ def reached_parts(scenario: Scenario, observation: Observation) -> set[str]:
     if any(isinstance(c.returns, dict) and not is_marker_shaped(c) and not asks_for_retry(c) for c in scenario.commands.values()):
         found.add("an object answer")
     return found
+
+
+PROPERTIES: Final[Mapping[str, Callable[[Scenario, Observation], None]]] = {
+    "declaration-order": check_declaration_order,
+    "cap": check_cap,
+    "schedule": check_schedule,
+    "markers": check_markers,
+    "retry-rejection": check_retry_rejection,
+    "labels": check_no_label_laundering,
+    "events": check_lifecycle_events,
+}
+"""The checks by name; ``side-by-side`` (the candidate observes what the reference does) is the one more property."""
+SIDE_BY_SIDE: Final = "side-by-side"
+
+
+def violation(name: str, scenario: Scenario, candidate: Implementation, reference: Implementation) -> str | None:
+    """How ``candidate`` breaks property ``name`` on ``scenario``, or ``None`` when it holds."""
+    observation = observe(scenario, candidate)
+    if name == SIDE_BY_SIDE:
+        return describe_disagreement(observe(scenario, reference), observation)
+    try:
+        PROPERTIES[name](scenario, observation)
+    except Exception as exc:  # a candidate's odd output may break a check's reading of it: the property fails
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _plain(name: str, **answer: Any) -> CommandSpec:
+    return CommandSpec(name=name, **answer)
+
+
+def _boundary(name: str, stages: tuple[str | tuple[str, ...], ...], commands: Sequence[CommandSpec], **settings: Any) -> Scenario:
+    return Scenario(
+        name=name, description="a boundary every property is checked at", input=settings.pop("input", "x"),
+        stages=stages, commands={command.name: command for command in commands}, **settings,
+    )
+
+
+BOUNDARIES: Final = (
+    # One worker with pacing: every start waits the delay after the previous start.
+    _boundary("cap-1-paced", (("a", "b", "c"),), [
+        _plain(name, returns=f"{name}:{{input}}", duration_ms=5) for name in ("a", "b", "c")
+    ], parallel_cap=1, delay_ms=10),
+    # A cap of 0 means one worker, whatever the environment says.
+    _boundary("cap-0", (("a", "b", "c"),), [
+        _plain(name, returns=f"{name}:{{input}}", duration_ms=10) for name in ("a", "b", "c")
+    ], parallel_cap=0),
+    # Structured non-ASCII input; branches finish out of order; two raise, out of index order; labels everywhere.
+    _boundary("mixed-answers", (("a", "b", "c", "d"), "tail"), [
+        _plain("a", raises="a failed on {input}", duration_ms=30, labels=("beta",)),
+        _plain("b", raises="b failed on {input}", duration_ms=10),
+        _plain("c", returns=1e-7, labels=("gamma",)),
+        _plain("d", returns={"branch": "d", "seen": "{input}"}, duration_ms=20,
+               value_descriptor=DescriptorSpec(labels=("secret",))),
+        _plain("tail"),
+    ], input={"n": 1.5, "é": ["ü"]}, input_descriptor=DescriptorSpec(labels=("alpha",)), parallel_cap=2),
+    # A retry asked inside a group while siblings still wait for the one worker.
+    _boundary("retry-in-group", ("s1", ("a", "b", "c")), [
+        _plain("s1"), _plain("a", returns={"value": "retry", "branch": "a"}, duration_ms=10),
+        _plain("b", returns="b:{input}", duration_ms=10), _plain("c", returns="c:{input}", duration_ms=10),
+    ], parallel_cap=1),
+    # A sequential stage asks for one retry, which re-runs the whole group before it.
+    _boundary("accepted-retry", (("a", "b"), "s2"), [
+        _plain("a", returns="a:{input}", duration_ms=10), _plain("b", returns="b:{input}"),
+        _plain("s2", retry=True, retry_until=2),
+    ]),
+)
+"""Scenarios at the boundaries, run as explicit examples before any drawn one."""
