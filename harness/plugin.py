@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from harness.baselines import BaselineExtension
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
@@ -34,11 +34,15 @@ from harness.testing import ScenarioHarness
 __all__ = ["PROFILE_ENV", "PROFILES", "choose_profile", "register_profiles"]
 
 PROFILE_ENV: Final = "HARNESS_PROFILE"
+# Every phase but explain, which traces each shrunk example's lines and takes
+# longer than finding and shrinking the failure did; the nightly run keeps it.
+_FAST_PHASES: Final = tuple(phase for phase in Phase if phase is not Phase.explain)
 PROFILES: Final[dict[str, dict[str, Any]]] = {
-    "dev": {"max_examples": 30, "deadline": None, "print_blob": True},
+    "dev": {"max_examples": 30, "deadline": None, "print_blob": True, "phases": _FAST_PHASES},
     "ci": {
         "max_examples": 200,
         "derandomize": True,
+        "phases": _FAST_PHASES,
         "deadline": None,
         "print_blob": True,
         "database": None,

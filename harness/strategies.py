@@ -75,7 +75,8 @@ INPUTS: Final[tuple[JSONValue, ...]] = (
 )
 """Pipeline inputs, plain first: non-ASCII and escaped text, objects, an array, a marker look-alike, a float."""
 ANSWERS: Final = (
-    "text", "text", "text", "raises", "marker", "float", "object", "not-a-signal", "marker-indexed", "marker-valued",
+    "text", "text", "text", "raises", "raises", "marker", "float", "object", "not-a-signal", "marker-indexed",
+    "marker-valued",
 )
 """A branch's answer; text is the most common, and where every answer shrinks."""
 GROUP_RETRIES: Final = (*(None,) * 12, "retry", "signal", "retry-text")
@@ -87,8 +88,22 @@ RECORDING_EFFECT: Final = "show"
 GENERATED_DEADLINE_MS: Final = 36_000_000
 
 _LABEL_CHOICES: Final = ((), *((label,) for label in LABEL_ALPHABET), *combinations(LABEL_ALPHABET, 2))
+_SINGLES: Final = tuple((label,) for label in LABEL_ALPHABET)
+_LABELLINGS: Final = (
+    ((), (), ()),
+    *((labels, (), ()) for labels in _LABEL_CHOICES[1:]),
+    *(((), labels, ()) for labels in _LABEL_CHOICES[1:]),
+    *(((), (), labels) for labels in _LABEL_CHOICES[1:]),
+    *((first, (), second) for first in _SINGLES for second in _SINGLES),
+    *((first, second, ()) for first in _SINGLES for second in _SINGLES),
+    *(((), first, second) for first in _SINGLES for second in _SINGLES),
+)
+"""A branch's (labels, result labels, value labels): none, one kind, or two kinds at once (spec R6.4), in one draw."""
 _DURATIONS = st.one_of(st.sampled_from(DURATION_STEPS), st.integers(min_value=0, max_value=1000))
-_CAPS = st.one_of(st.none(), st.integers(min_value=1, max_value=16), st.integers(min_value=-2, max_value=0))
+# One worker is where pacing and ordering mistakes show most, so a cap of 1 has a weight of its own.
+_CAPS = st.one_of(
+    st.none(), st.just(1), st.integers(min_value=2, max_value=16), st.integers(min_value=-2, max_value=0)
+)
 _ENV_LIMITS = st.sampled_from(ENV_LIMITS)
 _DELAYS = st.one_of(st.just(0), st.sampled_from((5, 10, 100)), st.integers(min_value=0, max_value=500))
 _LABEL_SETS = st.sampled_from(_LABEL_CHOICES)
@@ -97,7 +112,7 @@ _INPUTS = st.sampled_from(INPUTS)
 _ANSWERS = st.sampled_from(ANSWERS)
 _GROUP_RETRIES = st.sampled_from(GROUP_RETRIES)
 _SEQUENTIAL_RETRIES = st.sampled_from(SEQUENTIAL_RETRY_TRIES)
-_MARKER_INDEXES = st.integers(min_value=0, max_value=30)
+_LABELLING = st.sampled_from(_LABELLINGS)
 
 
 def durations() -> st.SearchStrategy[int]:
@@ -140,14 +155,11 @@ class _BranchDraw:
 
     answer: str
     duration: int
-    labels: tuple[str, ...]
-    result_labels: tuple[str, ...]
-    value_labels: tuple[str, ...]
+    labelling: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     effects: tuple[str, ...]
-    marker_index: int
 
 
-def _answer(name: str, index: int, answer: str, marker_index: int) -> dict[str, object]:
+def _answer(name: str, index: int, answer: str) -> dict[str, object]:
     """The answering keys of a branch's command for one kind of answer."""
     if answer == "raises":
         return {"raises": f"{name} failed on {{input}}"}
@@ -167,7 +179,7 @@ def _answer(name: str, index: int, answer: str, marker_index: int) -> dict[str, 
     if answer.startswith("marker"):
         look_alike: dict[str, JSONValue] = {"message": f"{name} looks failed", "error": "E", "branch": name}
         if answer == "marker-indexed":
-            look_alike["index"] = marker_index
+            look_alike["index"] = index + 1  # another branch's position, or none for the last branch
         if answer == "marker-valued":
             look_alike["value"] = "{input}"
         return {"returns": look_alike}
@@ -175,19 +187,20 @@ def _answer(name: str, index: int, answer: str, marker_index: int) -> dict[str, 
 
 
 def _branch(name: str, index: int, drawn: _BranchDraw) -> CommandSpec:
+    labels, result_labels, value_labels = drawn.labelling
     return CommandSpec(
         name=name,
         duration_ms=drawn.duration,
-        labels=drawn.labels,
-        result_descriptor=_descriptor(drawn.result_labels),
-        value_descriptor=_descriptor(drawn.value_labels),
+        labels=labels,
+        result_descriptor=_descriptor(result_labels),
+        value_descriptor=_descriptor(value_labels),
         effects=drawn.effects,
-        **_answer(name, index, drawn.answer, drawn.marker_index),  # type: ignore[arg-type]
+        **_answer(name, index, drawn.answer),  # type: ignore[arg-type]
     )
 
 
 _BRANCH_DRAWS = st.builds(
-    _BranchDraw, _ANSWERS, _DURATIONS, _LABEL_SETS, _LABEL_SETS, _LABEL_SETS, _EFFECTS, _MARKER_INDEXES
+    _BranchDraw, _ANSWERS, _DURATIONS, _LABELLING, _EFFECTS
 )
 
 

@@ -24,6 +24,13 @@ import parallel_properties as props
 
 IMPLEMENTATIONS = ["reference", "candidate"]
 
+
+def at_the_boundaries(test: Callable[..., None]) -> Callable[..., None]:
+    """Run ``test`` on every boundary scenario first, then on drawn ones."""
+    for scenario in props.BOUNDARIES:
+        test = example(scenario=scenario)(test)
+    return test
+
 # A labelled command whose returned value carries a label of its own (spec R6.4).
 R6_4 = Scenario(
     name="r6-4-value-labels",
@@ -55,6 +62,7 @@ def _verify(
 
 
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_candidate_and_reference_observe_the_same(
     scenario: Scenario, harness_reference: Implementation, harness_candidate: Implementation
 ) -> None:
@@ -67,6 +75,7 @@ def test_candidate_and_reference_observe_the_same(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_outputs_follow_declaration_order(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """Aggregate data is in declaration order whatever the durations."""
     _verify(props.check_declaration_order, scenario, implementations[which], "declaration-order")
@@ -74,6 +83,7 @@ def test_outputs_follow_declaration_order(scenario: Scenario, which: str, implem
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_the_cap_bounds_concurrency_and_is_reached(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
 ) -> None:
@@ -83,6 +93,7 @@ def test_the_cap_bounds_concurrency_and_is_reached(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_the_timeline_equals_the_schedule_model(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
 ) -> None:
@@ -92,6 +103,7 @@ def test_the_timeline_equals_the_schedule_model(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_one_marker_per_raising_branch(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """Exactly one marker per raising branch, with index, key and input; latest_errors equals the markers."""
     _verify(props.check_markers, scenario, implementations[which], "markers")
@@ -99,6 +111,7 @@ def test_one_marker_per_raising_branch(scenario: Scenario, which: str, implement
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_any_retry_in_a_group_fails_the_stage(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
 ) -> None:
@@ -108,6 +121,7 @@ def test_any_retry_in_a_group_fails_the_stage(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_no_label_laundering(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """Outputs keep their input's labels and every successful branch's contribution; taint covers labels."""
     _verify(props.check_no_label_laundering, scenario, implementations[which], "labels")
@@ -115,6 +129,7 @@ def test_no_label_laundering(scenario: Scenario, which: str, implementations: di
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_lifecycle_events_frame_the_run(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """One start, one end matching the outcome, each stage closed once, a retry request right before its target's start."""
     _verify(props.check_lifecycle_events, scenario, implementations[which], "events")
@@ -133,6 +148,7 @@ def test_r6_4_defect_value_labels_of_a_labelled_command_reach_the_aggregate(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_the_same_scenario_gives_byte_identical_observations(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
 ) -> None:
