@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE
 from harness.observation import Observation, observe
@@ -37,7 +37,7 @@ sys.path[:0] = [str(ROOT / "tests" / "properties"), str(ROOT / "tests")]
 
 import parallel_properties as props  # noqa: E402  (the tests' folder is put on the path just above)
 
-__all__ = ["CHECKS", "distribution", "run"]
+__all__ = ["CHECKS", "PARTS", "distribution", "examples_per_second", "run"]
 
 NAME = "5 properties"
 EXAMPLES = 200
@@ -56,10 +56,9 @@ CHECKS: tuple[Callable[[Scenario, Observation], None], ...] = (
 )
 
 
-def _ci_settings(examples: int, phases: tuple[Phase, ...] = tuple(Phase)) -> settings:
+def _ci_settings(examples: int) -> settings:
     return settings(
-        max_examples=examples, derandomize=True, database=None, deadline=None,
-        suppress_health_check=list(HealthCheck), phases=phases,
+        max_examples=examples, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck)
     )
 
 
@@ -83,26 +82,10 @@ def examples_per_second(examples: int) -> tuple[float, int]:
     return ran / elapsed, ran
 
 
-def draws(examples: int) -> list[Scenario]:
-    """``examples`` derandomized draws of :func:`scenarios`, generation phase only."""
-    drawn: list[Scenario] = []
-
-    @_ci_settings(examples, phases=(Phase.generate,))
-    @given(scenarios())
-    def collect(scenario: Scenario) -> None:
-        drawn.append(scenario)
-
-    collect()
-    return drawn
-
-
 def distribution(examples: int) -> tuple[Counter[str], int]:
-    """How many of ``examples`` draws reached each part, and the number of draws."""
-    counts: Counter[str] = Counter()
-    sample = draws(examples)
-    for scenario in sample:
-        counts.update(props.reached_parts(scenario, observe(scenario, REFERENCE)))
-    return counts, len(sample)
+    """How many of ``examples`` derandomized draws reached each part, and the number of draws."""
+    sample = props.drawn_sample(scenarios(), examples)
+    return props.distribution(sample, REFERENCE), len(sample)
 
 
 PARTS = (

@@ -79,7 +79,7 @@ ANSWERS: Final = (
     "marker-valued",
 )
 """A branch's answer; text is the most common, and where every answer shrinks."""
-GROUP_RETRIES: Final = (*(None,) * 12, "retry", "signal", "retry-text")
+GROUP_RETRIES: Final = (*(None,) * 24, "retry", "signal", "retry-text")
 """How a group asks for a retry, if it does: rarely, so that most scenarios get through their groups."""
 SEQUENTIAL_RETRY_TRIES: Final = (None, None, 2, 3)
 """A sequential stage after a group asks for a retry until this call (``retry_until``), or never."""

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from harness.candidates import Implementation
 from harness.observation import Observation, observe
@@ -308,6 +312,30 @@ def check_lifecycle_events(scenario: Scenario, observation: Observation) -> None
             open_stage = None
     starts = types.count("STAGE_START")
     assert starts == len(observation["stages"]), f"{starts} stage starts, {len(observation['stages'])} executions"
+
+
+def drawn_sample(strategy: st.SearchStrategy[Scenario], examples: int) -> list[Scenario]:
+    """``examples`` derandomized draws of ``strategy`` (generation only), the same on every run."""
+    drawn: list[Scenario] = []
+
+    @settings(
+        max_examples=examples, derandomize=True, database=None, deadline=None, phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(scenario: Scenario) -> None:
+        drawn.append(scenario)
+
+    collect()
+    return drawn
+
+
+def distribution(sample: Sequence[Scenario], implementation: Implementation) -> Counter[str]:
+    """How many scenarios of ``sample`` reached each part (:func:`reached_parts`), observed on ``implementation``."""
+    counts: Counter[str] = Counter()
+    for scenario in sample:
+        counts.update(reached_parts(scenario, observe(scenario, implementation)))
+    return counts
 
 
 def reached_parts(scenario: Scenario, observation: Observation) -> set[str]:
