@@ -20,7 +20,7 @@ The draws are weighted so that most scenarios get through their groups and
 reach the stages after them: a group holds a branch that asks for a retry
 (which fails the stage) only now and then, while a sequential stage after a
 group often asks for one retry, which is accepted and re-runs the whole
-group. Groups are mostly narrow (1 to 4 branches) and sometimes up to
+group. Groups are mostly narrow (1 to 4 branches) and one in ten is 5 to
 ``max_branches`` wide. Answers are text, floats, objects, error-marker
 look-alikes and retry look-alikes, some of which are retry signals and some
 not (``{"value": "Retry"}`` is not, ``{"value": "retry"}`` is).
@@ -99,7 +99,16 @@ _LABELLINGS: Final = (
     *(((), first, second) for first in _SINGLES for second in _SINGLES),
 )
 """A branch's (labels, result labels, value labels): none, one kind, or two kinds at once (spec R6.4), in one draw."""
-_DURATIONS = st.one_of(st.sampled_from(DURATION_STEPS), st.integers(min_value=0, max_value=1000))
+
+
+def _duration(choice: int) -> int:
+    """Half the choices are round steps (ties), half spread over 0 to 1000 ms; 0 is the first."""
+    if choice < 50:
+        return DURATION_STEPS[choice % len(DURATION_STEPS)]
+    return (choice - 50) * 20 + choice % 7
+
+
+_DURATIONS = st.integers(min_value=0, max_value=99).map(_duration)
 # One worker is where pacing and ordering mistakes show most, so a cap of 1 has a weight of its own.
 _CAPS = st.one_of(
     st.none(), st.just(1), st.integers(min_value=2, max_value=16), st.integers(min_value=-2, max_value=0)
@@ -107,12 +116,11 @@ _CAPS = st.one_of(
 _ENV_LIMITS = st.sampled_from(ENV_LIMITS)
 _DELAYS = st.one_of(st.just(0), st.sampled_from((5, 10, 100)), st.integers(min_value=0, max_value=500))
 _LABEL_SETS = st.sampled_from(_LABEL_CHOICES)
-_EFFECTS = st.sampled_from(((), (RECORDING_EFFECT,), (FAILING_EFFECT,)))
+_EFFECT_CHOICES: Final = ((), (RECORDING_EFFECT,), (FAILING_EFFECT,))
 _INPUTS = st.sampled_from(INPUTS)
-_ANSWERS = st.sampled_from(ANSWERS)
 _GROUP_RETRIES = st.sampled_from(GROUP_RETRIES)
 _SEQUENTIAL_RETRIES = st.sampled_from(SEQUENTIAL_RETRY_TRIES)
-_LABELLING = st.sampled_from(_LABELLINGS)
+_SEQUENTIAL_STAGE = st.sampled_from((False, True, True))
 
 
 def durations() -> st.SearchStrategy[int]:
@@ -199,9 +207,10 @@ def _branch(name: str, index: int, drawn: _BranchDraw) -> CommandSpec:
     )
 
 
-_BRANCH_DRAWS = st.builds(
-    _BranchDraw, _ANSWERS, _DURATIONS, _LABELLING, _EFFECTS
-)
+# One draw per field (labels of three kinds in one): each draw costs more than building the command.
+_BRANCH_DRAWS = st.tuples(
+    st.sampled_from(ANSWERS), _DURATIONS, st.sampled_from(_LABELLINGS), st.sampled_from(_EFFECT_CHOICES)
+).map(lambda drawn: _BranchDraw(*drawn))
 
 
 def branch_commands(name: str, index: int = 0) -> st.SearchStrategy[CommandSpec]:
@@ -218,14 +227,22 @@ def _sequential(name: str, labels: tuple[str, ...], retry_until: int | None) -> 
 
 @lru_cache(maxsize=None)
 def _widths(max_branches: int) -> st.SearchStrategy[int]:
-    """Mostly 1 to 4 branches, a third of the time up to ``max_branches``."""
-    narrow = st.integers(min_value=1, max_value=min(4, max_branches))
-    return st.one_of(narrow, narrow, st.integers(min_value=1, max_value=max_branches))
+    """1 to 4 branches nine times in ten, otherwise 5 to ``max_branches``; one draw, which shrinks to 1."""
+    narrow = min(4, max_branches)
+
+    def width(choice: int) -> int:
+        if choice < 90 or max_branches <= narrow:
+            return 1 + choice % narrow
+        return narrow + 1 + (choice - 90) * (max_branches - narrow - 1) // 9
+
+    return st.integers(min_value=0, max_value=99).map(width)
 
 
 @lru_cache(maxsize=None)
 def _group_counts(max_groups: int) -> st.SearchStrategy[int]:
-    return st.integers(min_value=1, max_value=max_groups)
+    """One group two times in ten, more (most often two) otherwise: a second group is where state carries over."""
+    counts = (1, 1, *((2,) * 5), *((min(3, max_groups),) * 3)) if max_groups > 1 else (1,)
+    return st.sampled_from(tuple(min(count, max_groups) for count in counts))
 
 
 @st.composite
@@ -234,7 +251,7 @@ def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str) -
     commands: dict[str, CommandSpec] = {}
     widths = _widths(max_branches)
     for group in range(1, draw(_group_counts(max_groups)) + 1):
-        if draw(st.booleans()):
+        if draw(_SEQUENTIAL_STAGE):
             before = f"s{group}"
             # Only a stage that follows a group asks for a retry: it re-runs that whole group.
             retry_until = draw(_SEQUENTIAL_RETRIES) if group > 1 else None
@@ -248,7 +265,7 @@ def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str) -
             drawn = draw(_BRANCH_DRAWS)
             commands[branch] = _branch(branch, index, drawn if index != asking else replace(drawn, answer=retry))
         stages.append(branches)
-    if draw(st.booleans()):
+    if draw(_SEQUENTIAL_STAGE):
         commands["tail"] = _sequential("tail", draw(_LABEL_SETS), draw(_SEQUENTIAL_RETRIES))
         stages.append("tail")
     env_limit = draw(_ENV_LIMITS)
