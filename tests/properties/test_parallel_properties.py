@@ -123,7 +123,10 @@ def test_any_retry_in_a_group_fails_the_stage(
 @given(scenario=scenarios())
 @at_the_boundaries
 def test_no_label_laundering(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
-    """Outputs keep their input's labels and every successful branch's contribution; taint covers labels."""
+    """Outputs keep their input's labels and every successful branch's contribution, and no other; taint covers labels.
+
+    Fails on faulty_executors:FailedBranchKeepsLabelsExecutor, among others (the catalogue test shows it).
+    """
     _verify(props.check_no_label_laundering, scenario, implementations[which], "labels")
 
 
@@ -131,7 +134,10 @@ def test_no_label_laundering(scenario: Scenario, which: str, implementations: di
 @given(scenario=scenarios())
 @at_the_boundaries
 def test_lifecycle_events_frame_the_run(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
-    """One start, one end matching the outcome, each stage closed once, a retry request right before its target's start."""
+    """One start, one end matching the outcome, each stage closed once, a retry request right before its target's start.
+
+    Fails on faulty_executors:RetryRequestAfterStartExecutor (the catalogue test shows it).
+    """
     _verify(props.check_lifecycle_events, scenario, implementations[which], "events")
 
 
