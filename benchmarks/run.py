@@ -25,7 +25,10 @@ from types import ModuleType
 import bench_check
 import bench_concurrency
 import bench_exploration
+import bench_faults
 import bench_parallel_group
+import bench_properties
+import bench_suite
 import bench_virtual_time
 from measure import Figure
 from report import describe_machine, render_markdown, render_table
@@ -34,7 +37,10 @@ __all__ = ["BENCHMARKS", "main"]
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
-BENCHMARKS: tuple[ModuleType, ...] = (bench_concurrency, bench_parallel_group, bench_virtual_time, bench_check, bench_exploration)
+BENCHMARKS: tuple[ModuleType, ...] = (
+    bench_concurrency, bench_parallel_group, bench_virtual_time, bench_check, bench_properties, bench_faults,
+    bench_suite, bench_exploration,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,7 +41,7 @@ from harness.executor_api import ExecutorApi
 from harness.pipeline.concurrency import PARALLEL_LIMIT_ENV
 from harness.scenario.commands import SCENARIO_INTERRUPTS, BuiltPipeline, Recorder, build_pipeline
 from harness.scenario.model import Scenario
-from harness.scheduling import TieOrder
+from harness.scheduling import VIRTUAL_CLOCK_OPTIONS, TieOrder
 
 if TYPE_CHECKING:  # only for annotations: values are read through the implementation's API
     from harness.pipeline import PipelineEvent, SecurityDescriptor, StructuredValue
@@ -73,6 +73,7 @@ def run_on_virtual_clock(main: Callable[[], Awaitable[T]], *, ties: TieOrder | N
 
     With ``ties`` the loop orders callbacks ready at the same instant as its
     schedule says (see :mod:`harness.scheduling`); without, first in, first out.
+    Both loops skip looptime's no-op cycles (:data:`~harness.scheduling.VIRTUAL_CLOCK_OPTIONS`).
 
     asyncio lets a ``KeyboardInterrupt`` or ``SystemExit`` escape the loop at
     once from the task that raised it. One that a scenario command raised is
@@ -80,7 +81,7 @@ def run_on_virtual_clock(main: Callable[[], Awaitable[T]], *, ties: TieOrder | N
     and await the other branches) and ``main`` can record the outcome. Any
     other, a real Ctrl-C, propagates. Tasks left over are cancelled and awaited.
     """
-    loop = looptime.new_event_loop() if ties is None else ties.new_event_loop()
+    loop = looptime.new_event_loop(**VIRTUAL_CLOCK_OPTIONS) if ties is None else ties.new_event_loop()
     try:
         task = loop.create_task(_as_coroutine(main))
         while True:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Final, final
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from harness.baselines import BaselineExtension, baseline_path
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
@@ -57,11 +57,15 @@ __all__ = [
 
 PROFILE_ENV: Final = "HARNESS_PROFILE"
 AUTO: Final = "auto"
+# Every phase but explain, which traces each shrunk example's lines and takes
+# longer than finding and shrinking the failure did; the nightly run keeps it.
+_FAST_PHASES: Final = tuple(phase for phase in Phase if phase is not Phase.explain)
 PROFILES: Final[dict[str, dict[str, Any]]] = {
-    "dev": {"max_examples": 30, "deadline": None, "print_blob": True},
+    "dev": {"max_examples": 30, "deadline": None, "print_blob": True, "phases": _FAST_PHASES},
     "ci": {
         "max_examples": 200,
         "derandomize": True,
+        "phases": _FAST_PHASES,
         "deadline": None,
         "print_blob": True,
         "database": None,

@@ -8,69 +8,119 @@ Public and usable from any test suite::
     @given(scenarios())
     def test_my_candidate_agrees(scenario): ...
 
-:func:`scenarios` draws the concurrency settings (a parallel cap of none or
-1 to 16, the ``PIPELINE_PARALLEL_LIMIT`` environment value, valid or not, a
-pacing delay of 0 to 500 ms), one to three parallel groups of 1 to 24
-branches mixed with sequential stages, and per branch a duration (0 to 1000
-virtual ms, drawn so that ties are likely), an outcome (returns, raises, asks
-for a retry, returns an error-marker look-alike), labels, result labels,
-value labels and effects. Every choice shrinks toward the plain case (a
-returning branch, no labels, no pacing, one branch), and names derive from
-positions (``g1b0`` is branch 0 of the first group), so a shrunk scenario is
-small and reads well when written to a file.
+:func:`scenarios` draws the concurrency settings (a parallel cap of none, 1
+to 16, or 0 and below, which the executor reads as one worker; the
+``PIPELINE_PARALLEL_LIMIT`` environment value, valid or not; a pacing delay
+of 0 to 500 ms), an input (plain, non-ASCII, or structured), one to three
+parallel groups mixed with sequential stages, and per branch a duration (0
+to 1000 virtual ms, drawn so that ties are likely), an answer, labels,
+result labels, value labels and effects.
+
+The draws are weighted so that most scenarios get through their groups and
+reach the stages after them: a group holds a branch that asks for a retry
+(which fails the stage) only now and then, while a sequential stage after a
+group often asks for one retry, which is accepted and re-runs the whole
+group. Groups are mostly narrow (1 to 4 branches) and one in ten is 5 to
+``max_branches`` wide. Answers are text, floats, objects, error-marker
+look-alikes and retry look-alikes, some of which are retry signals and some
+not (``{"value": "Retry"}`` is not, ``{"value": "retry"}`` is).
+
+Every choice shrinks toward the plain case (a text answer, no labels, no
+pacing, one branch, one group), and names derive from positions (``g1b0``
+is branch 0 of the first group), so a shrunk scenario is small and reads
+well when written to a file. Strategies are built once per argument set,
+because building them per draw costs more than running the scenario.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Final, TypeAlias
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from itertools import combinations
+from typing import Final
 
 from hypothesis import strategies as st
 
 from harness.scenario.model import CommandSpec, DescriptorSpec, JSONValue, Scenario
 
 __all__ = [
+    "ANSWERS",
     "DURATION_STEPS",
     "ENV_LIMITS",
+    "GROUP_RETRIES",
+    "INPUTS",
     "LABEL_ALPHABET",
-    "OUTCOMES",
     "branch_commands",
     "delays",
     "durations",
     "env_limits",
+    "inputs",
     "label_sets",
     "parallel_caps",
     "scenarios",
 ]
 
 LABEL_ALPHABET: Final = ("alpha", "beta", "gamma", "secret")
-OUTCOMES: Final = ("returns", "raises", "retry", "marker")
 DURATION_STEPS: Final = (0, 10, 50, 100, 250, 1000)
 ENV_LIMITS: Final = (None, "1", "2", "3", "8", "16", "0", "-3", "abc", "", "2.9", "6abc", " 3")
 """Unset first (it shrinks there), then valid limits, then values the executor must read as 4 or parse leniently."""
+INPUTS: Final[tuple[JSONValue, ...]] = (
+    "x",
+    "héllo wörld ✓",
+    'quote " backslash \\ tab \t',
+    {"n": 1.5, "tags": ["a", "é"], "nested": {"ok": True}},
+    [1, "two", {"three": 3.25}],
+    {"message": "looks failed", "error": "E"},
+    0.1,
+)
+"""Pipeline inputs, plain first: non-ASCII and escaped text, objects, an array, a marker look-alike, a float."""
+ANSWERS: Final = (
+    "text", "text", "text", "raises", "raises", "marker", "float", "object", "not-a-signal", "marker-indexed",
+    "marker-valued",
+)
+"""A branch's answer; text is the most common, and where every answer shrinks."""
+GROUP_RETRIES: Final = (*(None,) * 24, "retry", "signal", "retry-text")
+"""How a group asks for a retry, if it does: rarely, so that most scenarios get through their groups."""
+SEQUENTIAL_RETRY_TRIES: Final = (None, None, 2, 3)
+"""A sequential stage after a group asks for a retry until this call (``retry_until``), or never."""
 FAILING_EFFECT: Final = "audit"
 RECORDING_EFFECT: Final = "show"
 GENERATED_DEADLINE_MS: Final = 36_000_000
 
+_LABEL_CHOICES: Final = ((), *((label,) for label in LABEL_ALPHABET), *combinations(LABEL_ALPHABET, 2))
+_SINGLES: Final = tuple((label,) for label in LABEL_ALPHABET)
+_LABELLINGS: Final = (
+    ((), (), ()),
+    *((labels, (), ()) for labels in _LABEL_CHOICES[1:]),
+    *(((), labels, ()) for labels in _LABEL_CHOICES[1:]),
+    *(((), (), labels) for labels in _LABEL_CHOICES[1:]),
+    *((first, (), second) for first in _SINGLES for second in _SINGLES),
+    *((first, second, ()) for first in _SINGLES for second in _SINGLES),
+    *(((), first, second) for first in _SINGLES for second in _SINGLES),
+)
+"""A branch's (labels, result labels, value labels): none, one kind, or two kinds at once (spec R6.4), in one draw."""
 
-_DURATIONS = st.one_of(st.sampled_from(DURATION_STEPS), st.integers(min_value=0, max_value=1000))
-_CAPS = st.one_of(st.none(), st.integers(min_value=1, max_value=16))
+
+def _duration(choice: int) -> int:
+    """Half the choices are round steps (ties), half spread over 0 to 1000 ms; 0 is the first."""
+    if choice < 50:
+        return DURATION_STEPS[choice % len(DURATION_STEPS)]
+    return (choice - 50) * 20 + choice % 7
+
+
+_DURATIONS = st.integers(min_value=0, max_value=99).map(_duration)
+# One worker is where pacing and ordering mistakes show most, so a cap of 1 has a weight of its own.
+_CAPS = st.one_of(
+    st.none(), st.just(1), st.integers(min_value=2, max_value=16), st.integers(min_value=-2, max_value=0)
+)
 _ENV_LIMITS = st.sampled_from(ENV_LIMITS)
 _DELAYS = st.one_of(st.just(0), st.sampled_from((5, 10, 100)), st.integers(min_value=0, max_value=500))
-_LABEL_SETS = st.lists(st.sampled_from(LABEL_ALPHABET), max_size=2, unique=True).map(tuple)
-_EFFECTS = st.lists(st.sampled_from((RECORDING_EFFECT, FAILING_EFFECT)), max_size=1).map(tuple)
-# Everything one branch needs, drawn at once: strategies are built once, at import,
-# because building them per draw costs more than running the scenario.
-_BRANCH_SHAPE = st.tuples(
-    st.sampled_from(OUTCOMES),
-    _DURATIONS,
-    _LABEL_SETS,
-    _LABEL_SETS,
-    _LABEL_SETS,
-    _EFFECTS,
-    st.one_of(st.none(), st.integers(min_value=0, max_value=30)),
-    st.booleans(),
-)
+_LABEL_SETS = st.sampled_from(_LABEL_CHOICES)
+_EFFECT_CHOICES: Final = ((), (RECORDING_EFFECT,), (FAILING_EFFECT,))
+_INPUTS = st.sampled_from(INPUTS)
+_GROUP_RETRIES = st.sampled_from(GROUP_RETRIES)
+_SEQUENTIAL_RETRIES = st.sampled_from(SEQUENTIAL_RETRY_TRIES)
+_SEQUENTIAL_STAGE = st.sampled_from((False, True, True))
 
 
 def durations() -> st.SearchStrategy[int]:
@@ -79,7 +129,7 @@ def durations() -> st.SearchStrategy[int]:
 
 
 def parallel_caps() -> st.SearchStrategy[int | None]:
-    """No explicit cap, or 1 to 16."""
+    """No explicit cap, 1 to 16, or 0 to -2 (one worker)."""
     return _CAPS
 
 
@@ -98,79 +148,132 @@ def label_sets() -> st.SearchStrategy[tuple[str, ...]]:
     return _LABEL_SETS
 
 
+def inputs() -> st.SearchStrategy[JSONValue]:
+    """The pipeline input: ``"x"``, non-ASCII or escaped text, or a structured value."""
+    return _INPUTS
+
+
 def _descriptor(labels: tuple[str, ...]) -> DescriptorSpec | None:
     return DescriptorSpec(labels=labels) if labels else None
 
 
-BranchShape: TypeAlias = tuple[str, int, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], "int | None", bool]
-"""Outcome, duration, labels, result labels, value labels, effects, look-alike index, look-alike value."""
+@dataclass(frozen=True, slots=True)
+class _BranchDraw:
+    """Everything drawn for one branch, before it becomes a command."""
+
+    answer: str
+    duration: int
+    labelling: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+    effects: tuple[str, ...]
 
 
-def _branch(name: str, shape: BranchShape) -> CommandSpec:
-    outcome, duration, labels, result_labels, value_labels, effects, marker_index, marker_value = shape
-    plain = CommandSpec(
+def _answer(name: str, index: int, answer: str) -> dict[str, object]:
+    """The answering keys of a branch's command for one kind of answer."""
+    if answer == "raises":
+        return {"raises": f"{name} failed on {{input}}"}
+    if answer == "float":
+        # Not an integer, and written 1e-7 by JSON.stringify but 1e-07 by Python's json.
+        return {"returns": (index + 1) * 1e-7}
+    if answer == "object":
+        return {"returns": {"branch": name, "seen": "{input}", "score": index + 0.5}}
+    if answer == "not-a-signal":
+        return {"returns": {"value": "Retry", "branch": name}}
+    if answer == "retry":
+        return {"retry": True}
+    if answer == "signal":
+        return {"returns": {"value": "retry", "branch": name}}
+    if answer == "retry-text":
+        return {"returns": "retry"}
+    if answer.startswith("marker"):
+        look_alike: dict[str, JSONValue] = {"message": f"{name} looks failed", "error": "E", "branch": name}
+        if answer == "marker-indexed":
+            look_alike["index"] = index + 1  # another branch's position, or none for the last branch
+        if answer == "marker-valued":
+            look_alike["value"] = "{input}"
+        return {"returns": look_alike}
+    return {"returns": f"{name}:{{input}}"}
+
+
+def _branch(name: str, index: int, drawn: _BranchDraw) -> CommandSpec:
+    labels, result_labels, value_labels = drawn.labelling
+    return CommandSpec(
         name=name,
-        returns=f"{name}:{{input}}",
-        duration_ms=duration,
+        duration_ms=drawn.duration,
         labels=labels,
         result_descriptor=_descriptor(result_labels),
         value_descriptor=_descriptor(value_labels),
-        effects=effects,
+        effects=drawn.effects,
+        **_answer(name, index, drawn.answer),  # type: ignore[arg-type]
     )
-    if outcome == "raises":
-        return replace(plain, returns=None, raises=f"{name} failed on {{input}}")
-    if outcome == "retry":
-        return replace(plain, returns=None, retry=True)
-    if outcome == "marker":
-        look_alike: dict[str, JSONValue] = {"message": f"{name} looks failed", "error": "E"}
-        if marker_index is not None:
-            look_alike["index"] = marker_index
-        if marker_value:
-            look_alike["value"] = "{input}"
-        return replace(plain, returns=look_alike)
-    return plain
 
 
-def branch_commands(name: str) -> st.SearchStrategy[CommandSpec]:
-    """One branch command named ``name``: its outcome, duration, labels and effects."""
-    return _BRANCH_SHAPE.map(lambda shape: _branch(name, shape))
+# One draw per field (labels of three kinds in one): each draw costs more than building the command.
+_BRANCH_DRAWS = st.tuples(
+    st.sampled_from(ANSWERS), _DURATIONS, st.sampled_from(_LABELLINGS), st.sampled_from(_EFFECT_CHOICES)
+).map(lambda drawn: _BranchDraw(*drawn))
+
+
+def branch_commands(name: str, index: int = 0) -> st.SearchStrategy[CommandSpec]:
+    """One branch command named ``name`` (branch ``index`` of its group): its answer, duration, labels and effects."""
+    return _BRANCH_DRAWS.map(lambda drawn: _branch(name, index, drawn))
+
+
+def _sequential(name: str, labels: tuple[str, ...], retry_until: int | None) -> CommandSpec:
+    """A sequential stage that passes its input on, after asking for ``retry_until - 1`` retries if given."""
+    if retry_until is None:
+        return CommandSpec(name=name, labels=labels)
+    return CommandSpec(name=name, labels=labels, retry=True, retry_until=retry_until)
+
+
+@lru_cache(maxsize=None)
+def _widths(max_branches: int) -> st.SearchStrategy[int]:
+    """1 to 4 branches nine times in ten, otherwise 5 to ``max_branches``; one draw, which shrinks to 1."""
+    narrow = min(4, max_branches)
+
+    def width(choice: int) -> int:
+        if choice < 90 or max_branches <= narrow:
+            return 1 + choice % narrow
+        return narrow + 1 + (choice - 90) * (max_branches - narrow - 1) // 9
+
+    return st.integers(min_value=0, max_value=99).map(width)
+
+
+@lru_cache(maxsize=None)
+def _group_counts(max_groups: int) -> st.SearchStrategy[int]:
+    """One group two times in ten, more (most often two) otherwise: a second group is where state carries over."""
+    counts = (1, 1, *((2,) * 5), *((min(3, max_groups),) * 3)) if max_groups > 1 else (1,)
+    return st.sampled_from(tuple(min(count, max_groups) for count in counts))
 
 
 @st.composite
-def scenarios(
-    draw: st.DrawFn,
-    *,
-    max_groups: int = 3,
-    max_branches: int = 24,
-    name: str = "generated",
-) -> Scenario:
-    """A scenario of 1 to ``max_groups`` parallel groups of 1 to ``max_branches`` branches.
-
-    Sequential stages may stand before each group and after the last one;
-    they pass their input on (some carry labels). The input is ``"x"``,
-    possibly labelled.
-    """
+def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str) -> Scenario:
     stages: list[str | tuple[str, ...]] = []
     commands: dict[str, CommandSpec] = {}
-    for group in range(1, draw(st.integers(min_value=1, max_value=max_groups)) + 1):
-        if draw(st.booleans()):
+    widths = _widths(max_branches)
+    for group in range(1, draw(_group_counts(max_groups)) + 1):
+        if draw(_SEQUENTIAL_STAGE):
             before = f"s{group}"
-            commands[before] = CommandSpec(name=before, labels=draw(_LABEL_SETS))
+            # Only a stage that follows a group asks for a retry: it re-runs that whole group.
+            retry_until = draw(_SEQUENTIAL_RETRIES) if group > 1 else None
+            commands[before] = _sequential(before, draw(_LABEL_SETS), retry_until)
             stages.append(before)
-        width = draw(st.integers(min_value=1, max_value=max_branches))
+        width = draw(widths)
+        retry = draw(_GROUP_RETRIES)
+        asking = draw(st.integers(min_value=0, max_value=width - 1)) if retry is not None else None
         branches = tuple(f"g{group}b{index}" for index in range(width))
-        for branch in branches:
-            commands[branch] = _branch(branch, draw(_BRANCH_SHAPE))
+        for index, branch in enumerate(branches):
+            drawn = draw(_BRANCH_DRAWS)
+            commands[branch] = _branch(branch, index, drawn if index != asking else replace(drawn, answer=retry))
         stages.append(branches)
-    if draw(st.booleans()):
-        commands["tail"] = CommandSpec(name="tail", labels=draw(_LABEL_SETS))
+    if draw(_SEQUENTIAL_STAGE):
+        commands["tail"] = _sequential("tail", draw(_LABEL_SETS), draw(_SEQUENTIAL_RETRIES))
         stages.append("tail")
     env_limit = draw(_ENV_LIMITS)
     delay = draw(_DELAYS)
     return Scenario(
         name=name,
         description="drawn by harness.strategies.scenarios",
-        input="x",
+        input=draw(_INPUTS),
         input_descriptor=_descriptor(draw(_LABEL_SETS)),
         stages=tuple(stages),
         parallel_cap=draw(_CAPS),
@@ -180,3 +283,14 @@ def scenarios(
         commands=commands,
         failing_effects={FAILING_EFFECT: "audit down for {input}"} if draw(st.booleans()) else {},
     )
+
+
+@lru_cache(maxsize=None)
+def scenarios(*, max_groups: int = 3, max_branches: int = 24, name: str = "generated") -> st.SearchStrategy[Scenario]:
+    """Scenarios of 1 to ``max_groups`` parallel groups of 1 to ``max_branches`` branches.
+
+    Sequential stages may stand before each group and after the last one;
+    they pass their input on, some carry labels, and those that follow a
+    group may ask for one or two retries first, which re-run that group.
+    """
+    return _scenarios(max_groups, max_branches, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import Phase
 
 import importlib.util
 import subprocess
@@ -139,6 +140,9 @@ def test_the_profiles_say_what_the_gate_and_the_nightly_run_need() -> None:
     assert PROFILES["ci"]["deadline"] is None
     assert PROFILES["nightly"]["derandomize"] is False and PROFILES["nightly"]["max_examples"] >= 5000
     assert PROFILES["nightly"]["print_blob"] is True
+    # explain traces every shrunk example and doubles the time to a report; only the nightly run keeps it.
+    assert all(Phase.explain not in PROFILES[name]["phases"] for name in ("dev", "ci"))
+    assert "phases" not in PROFILES["nightly"]
 
 
 def test_an_unknown_profile_name_is_a_usage_error() -> None:

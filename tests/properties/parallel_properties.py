@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-from harness.observation import Observation
-from harness.scenario.model import CommandSpec, Scenario
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from harness.candidates import Implementation
+from harness.observation import Observation, observe
+from harness.scenario.model import CommandSpec, DescriptorSpec, Scenario
+from harness.testing import describe_disagreement
 from harness.timeline import split_blocks
 
 RETRY_REJECTED = "retry not supported in parallel stage"
@@ -85,10 +91,26 @@ def group_runs(scenario: Scenario, observation: Observation) -> list[GroupRun]:
         seen = sum(1 for earlier in blocks[:position] if earlier.stage == block.stage)
         index = executions[seen] if seen < len(executions) else None
         entry = entries[index] if index is not None and entries[index]["outcome"] == "success" else None
-        input_entry = entries[index - 1] if index else None
+        input_entry = _latest_success(entries[:index], block.stage - 1) if index else None
         following = blocks[position + 1].start_ms if position + 1 < len(blocks) else None
         runs.append(GroupRun(block.stage, block.calls, entry, input_entry, following))
     return runs
+
+
+def _latest_success(entries: Sequence[Mapping[str, Any]], stage: int) -> Mapping[str, Any] | None:
+    """The latest successful execution of ``stage`` among ``entries``: what a group re-run after a retry reads."""
+    return next((e for e in reversed(entries) if e["stage"] == stage and e["outcome"] == "success"), None)
+
+
+def asks_for_retry(command: CommandSpec) -> bool:
+    """Whether a branch's command asks for a retry: ``retry = true``, or an answer that is a retry signal (spec R5.1)."""
+    answer = command.returns
+    return command.retry or answer == "retry" or (isinstance(answer, dict) and answer.get("value") == "retry")
+
+
+def is_marker_shaped(command: CommandSpec) -> bool:
+    """Whether a command returns an object with ``message`` and ``error``, which becomes a marker (spec R4.4)."""
+    return isinstance(command.returns, dict) and "message" in command.returns and "error" in command.returns
 
 
 def _group_commands(scenario: Scenario, stage: int) -> tuple[CommandSpec, ...]:
@@ -106,12 +128,15 @@ def check_declaration_order(scenario: Scenario, observation: Observation) -> Non
         raised = {branch for _, branch in _raised_branches(scenario, observation, run)}
         assert len(run.entry["data"]) == len(commands), f"stage {run.stage}: {len(run.entry['data'])} outputs"
         for index, (item, command) in enumerate(zip(run.entry["data"], commands)):
+            where = f"stage {run.stage} data[{index}]: {item!r}"
             if index in raised:
-                assert isinstance(item, dict) and item["index"] == index, f"stage {run.stage} data[{index}]: {item}"
+                assert isinstance(item, dict) and item.get("index") == index, where
             elif isinstance(command.returns, dict):
-                assert item["message"] == f"{command.name} looks failed", f"stage {run.stage} data[{index}]: {item}"
+                assert isinstance(item, dict) and item.get("branch") == command.name, where
+            elif isinstance(command.returns, float):
+                assert item == command.returns, where
             else:
-                assert item.startswith(f"{command.name}:"), f"stage {run.stage} data[{index}]: {item!r}"
+                assert isinstance(item, str) and item.startswith(f"{command.name}:"), where
 
 
 def check_cap(scenario: Scenario, observation: Observation) -> None:
@@ -152,14 +177,18 @@ def check_schedule(scenario: Scenario, observation: Observation) -> None:
 
 
 def _raised_branches(scenario: Scenario, observation: Observation, run: GroupRun) -> list[tuple[int, int]]:
-    """(completion time, branch) of each branch that became a marker: it raised or its effect failed."""
-    raised = [(call["end_ms"], call["branch"]) for call in run.calls if call["result"] == "raise"]
-    first, last = run.calls[0]["start_ms"], max(call["end_ms"] for call in run.calls)
-    raised += [
-        (effect["at_ms"], effect["branch"])
-        for effect in observation["effects"]
-        if effect["stage"] == run.stage and effect["error"] is not None and first <= effect["at_ms"] <= last
-    ]
+    """(completion time, branch) of each branch of ``run`` that became a marker: it raised or one of its effects failed.
+
+    Effects run right after their command returns, at the same virtual instant.
+    """
+    commands = _group_commands(scenario, run.stage)
+    raised: list[tuple[int, int]] = []
+    for call in run.calls:
+        command = commands[call["branch"]]
+        failing = any(effect in scenario.failing_effects for effect in command.effects)
+        answered = call["result"] == "value" and not asks_for_retry(command)
+        if call["result"] == "raise" or (answered and failing):
+            raised.append((call["end_ms"], call["branch"]))
     return raised
 
 
@@ -184,7 +213,7 @@ def check_markers(scenario: Scenario, observation: Observation) -> None:
             times = [completion[marker["index"]] for marker in errors]
             assert times == sorted(times), f"stage {run.stage}: markers not in completion order: {errors}"
         else:
-            look_alikes = [c for c in _group_commands(scenario, run.stage) if isinstance(c.returns, dict)]
+            look_alikes = [c for c in _group_commands(scenario, run.stage) if is_marker_shaped(c)]
             assert len(errors) == len(look_alikes), f"stage {run.stage}: {len(errors)} markers, {len(look_alikes)} look-alikes"
     last = runs[-1] if runs else None
     if last is not None and last.entry is not None:
@@ -194,7 +223,7 @@ def check_markers(scenario: Scenario, observation: Observation) -> None:
 def check_retry_rejection(scenario: Scenario, observation: Observation) -> None:
     """A retry asked in any branch fails its stage with exactly the rejection message."""
     for stage, names in enumerate(scenario.stages, start=1):
-        if isinstance(names, tuple) and any(scenario.commands[name].retry for name in names):
+        if isinstance(names, tuple) and any(asks_for_retry(scenario.commands[name]) for name in names):
             assert observation["outcome"] == "error", f"stage {stage} asked for a retry but the run completed"
             assert observation["error"]["message"] == f"Pipeline failed at stage {stage}: {RETRY_REJECTED}"
             return
@@ -216,7 +245,7 @@ def contributed_labels(scenario: Scenario, run: GroupRun, raised: set[int], inpu
 
 
 def check_no_label_laundering(scenario: Scenario, observation: Observation) -> None:
-    """No label is lost: each aggregate keeps its input's labels and the branches' contributions; taint covers labels."""
+    """No label is lost or invented: each aggregate has its input's labels and the successful branches' contributions; taint covers labels."""
     for run in group_runs(scenario, observation):
         if run.entry is None or run.input_entry is None:
             continue
@@ -224,6 +253,8 @@ def check_no_label_laundering(scenario: Scenario, observation: Observation) -> N
         expected = set(run.input_entry["labels"]) | contributed_labels(scenario, run, raised, run.input_entry["labels"])
         missing = expected - set(run.entry["labels"])
         assert not missing, f"stage {run.stage}: labels {sorted(missing)} lost"
+        invented = set(run.entry["labels"]) - expected
+        assert not invented, f"stage {run.stage}: labels {sorted(invented)} from nowhere (a failed branch's?)"
         assert set(run.entry["labels"]) <= set(run.entry["taint"]), f"stage {run.stage}: taint lacks labels"
     if observation["output"] is not None:
         for entry in observation["stages"]:
@@ -244,6 +275,161 @@ def check_value_labels_reach_the_aggregate(scenario: Scenario, observation: Obse
         raised = {branch for _, branch in _raised_branches(scenario, observation, run)}
         for index, command in enumerate(_group_commands(scenario, run.stage)):
             carried = command.value_descriptor.labels if command.value_descriptor else ()
-            if index not in raised and not command.retry and carried:
+            if index not in raised and not asks_for_retry(command) and carried:
                 missing = set(carried) - set(run.entry["labels"])
                 assert not missing, f"stage {run.stage} branch {index}: value labels {sorted(missing)} dropped"
+
+
+_STAGE_ENDS = ("STAGE_SUCCESS", "STAGE_FAILURE")
+
+
+def check_lifecycle_events(scenario: Scenario, observation: Observation) -> None:
+    """Events frame the run: one start, one end that matches the outcome, each stage closed once, retries just before their target.
+
+    A stage execution that asked for a retry ends with no event of its own;
+    the ``STAGE_RETRY_REQUEST`` that names it comes right before the
+    ``STAGE_START`` of the stage it targets.
+    """
+    events = observation["events"]
+    types = [event["type"] for event in events]
+    assert types[:1] == ["PIPELINE_START"] and types.count("PIPELINE_START") == 1, f"events start {types[:3]}"
+    ending = "PIPELINE_COMPLETE" if observation["outcome"] == "ok" else "PIPELINE_ABORT"
+    assert types[-1] == ending and types.count(ending) == 1, f"events end {types[-3:]}, outcome {observation['outcome']}"
+    open_stage: int | None = None
+    for position, event in enumerate(events):
+        kind = event["type"]
+        if kind == "STAGE_START":
+            open_stage = event["stage"]
+        elif kind in _STAGE_ENDS:
+            assert event["stage"] == open_stage, f"event {position}: {kind} of stage {event['stage']}, open {open_stage}"
+            open_stage = None
+        elif kind == "STAGE_RETRY_REQUEST":
+            following = events[position + 1] if position + 1 < len(events) else {}
+            assert following.get("type") == "STAGE_START" and following.get("stage") == event["target"], (
+                f"event {position}: retry request for stage {event['target']} followed by {following}"
+            )
+            assert open_stage == event["stage"], f"event {position}: retry request from {event['stage']}, open {open_stage}"
+            open_stage = None
+    starts = types.count("STAGE_START")
+    assert starts == len(observation["stages"]), f"{starts} stage starts, {len(observation['stages'])} executions"
+
+
+def drawn_sample(strategy: st.SearchStrategy[Scenario], examples: int) -> list[Scenario]:
+    """``examples`` derandomized draws of ``strategy`` (generation only), the same on every run."""
+    drawn: list[Scenario] = []
+
+    @settings(
+        max_examples=examples, derandomize=True, database=None, deadline=None, phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(scenario: Scenario) -> None:
+        drawn.append(scenario)
+
+    collect()
+    return drawn
+
+
+def distribution(sample: Sequence[Scenario], implementation: Implementation) -> Counter[str]:
+    """How many scenarios of ``sample`` reached each part (:func:`reached_parts`), observed on ``implementation``."""
+    counts: Counter[str] = Counter()
+    for scenario in sample:
+        counts.update(reached_parts(scenario, observe(scenario, implementation)))
+    return counts
+
+
+def reached_parts(scenario: Scenario, observation: Observation) -> set[str]:
+    """What one observed scenario reached, for ``hypothesis.event`` and the distribution pinned in the tests."""
+    found: set[str] = set()
+    groups = [index for index, stage in enumerate(scenario.stages, start=1) if isinstance(stage, tuple)]
+    entries = observation["stages"]
+    parallel = [entry for entry in entries if entry["parallel"]]
+    if any(entry["outcome"] == "success" for entry in parallel):
+        found.add("an aggregate")
+    if len(parallel) >= 2:
+        found.add("a second group run")
+    if any(e["outcome"] == "success" and not e["parallel"] and e["stage"] > groups[0] for e in entries):
+        found.add("a sequential stage after a group")
+    if any(entry["outcome"] == "retry" for entry in entries):
+        found.add("an accepted retry")
+    if observation["error"] is not None and RETRY_REJECTED in observation["error"]["message"]:
+        found.add("a rejected retry")
+    if observation["outcome"] == "ok":
+        found.add("completion")
+    if scenario.parallel_cap is not None and scenario.parallel_cap <= 0:
+        found.add("a cap <= 0")
+    if not (isinstance(scenario.input, str) and scenario.input.isascii()):
+        found.add("a structured or non-ASCII input")
+    if any(isinstance(c.returns, float) for c in scenario.commands.values()):
+        found.add("a float answer")
+    if any(isinstance(c.returns, dict) and not is_marker_shaped(c) and not asks_for_retry(c) for c in scenario.commands.values()):
+        found.add("an object answer")
+    return found
+
+
+PROPERTIES: Final[Mapping[str, Callable[[Scenario, Observation], None]]] = {
+    "declaration-order": check_declaration_order,
+    "cap": check_cap,
+    "schedule": check_schedule,
+    "markers": check_markers,
+    "retry-rejection": check_retry_rejection,
+    "labels": check_no_label_laundering,
+    "events": check_lifecycle_events,
+}
+"""The checks by name; ``side-by-side`` (the candidate observes what the reference does) is the one more property."""
+SIDE_BY_SIDE: Final = "side-by-side"
+
+
+def violation(name: str, scenario: Scenario, candidate: Implementation, reference: Implementation) -> str | None:
+    """How ``candidate`` breaks property ``name`` on ``scenario``, or ``None`` when it holds."""
+    observation = observe(scenario, candidate)
+    if name == SIDE_BY_SIDE:
+        return describe_disagreement(observe(scenario, reference), observation)
+    try:
+        PROPERTIES[name](scenario, observation)
+    except Exception as exc:  # a candidate's odd output may break a check's reading of it: the property fails
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _plain(name: str, **answer: Any) -> CommandSpec:
+    return CommandSpec(name=name, **answer)
+
+
+def _boundary(name: str, stages: tuple[str | tuple[str, ...], ...], commands: Sequence[CommandSpec], **settings: Any) -> Scenario:
+    return Scenario(
+        name=name, description="a boundary every property is checked at", input=settings.pop("input", "x"),
+        stages=stages, commands={command.name: command for command in commands}, **settings,
+    )
+
+
+BOUNDARIES: Final = (
+    # One worker with pacing: every start waits the delay after the previous start.
+    _boundary("cap-1-paced", (("a", "b", "c"),), [
+        _plain(name, returns=f"{name}:{{input}}", duration_ms=5) for name in ("a", "b", "c")
+    ], parallel_cap=1, delay_ms=10),
+    # A cap of 0 means one worker, whatever the environment says.
+    _boundary("cap-0", (("a", "b", "c"),), [
+        _plain(name, returns=f"{name}:{{input}}", duration_ms=10) for name in ("a", "b", "c")
+    ], parallel_cap=0),
+    # Structured non-ASCII input; branches finish out of order; two raise, out of index order; labels everywhere.
+    _boundary("mixed-answers", (("a", "b", "c", "d"), "tail"), [
+        _plain("a", raises="a failed on {input}", duration_ms=30, labels=("beta",)),
+        _plain("b", raises="b failed on {input}", duration_ms=10),
+        _plain("c", returns=1e-7, labels=("gamma",)),
+        _plain("d", returns={"branch": "d", "seen": "{input}"}, duration_ms=20,
+               value_descriptor=DescriptorSpec(labels=("secret",))),
+        _plain("tail"),
+    ], input={"n": 1.5, "é": ["ü"]}, input_descriptor=DescriptorSpec(labels=("alpha",)), parallel_cap=2),
+    # A retry asked inside a group while siblings still wait for the one worker.
+    _boundary("retry-in-group", ("s1", ("a", "b", "c")), [
+        _plain("s1"), _plain("a", returns={"value": "retry", "branch": "a"}, duration_ms=10),
+        _plain("b", returns="b:{input}", duration_ms=10), _plain("c", returns="c:{input}", duration_ms=10),
+    ], parallel_cap=1),
+    # A sequential stage asks for one retry, which re-runs the whole group before it.
+    _boundary("accepted-retry", (("a", "b"), "s2"), [
+        _plain("a", returns="a:{input}", duration_ms=10), _plain("b", returns="b:{input}"),
+        _plain("s2", retry=True, retry_until=2),
+    ]),
+)
+"""Scenarios at the boundaries, run as explicit examples before any drawn one."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from hypothesis import example, given
+from hypothesis import event, example, given
 
 from harness.candidates import Implementation
 from harness.compare import diff_observations, format_differences
@@ -23,6 +23,13 @@ from harness.strategies import scenarios
 import parallel_properties as props
 
 IMPLEMENTATIONS = ["reference", "candidate"]
+
+
+def at_the_boundaries(test: Callable[..., None]) -> Callable[..., None]:
+    """Run ``test`` on every boundary scenario first, then on drawn ones."""
+    for scenario in props.BOUNDARIES:
+        test = example(scenario=scenario)(test)
+    return test
 
 # A labelled command whose returned value carries a label of its own (spec R6.4).
 R6_4 = Scenario(
@@ -48,11 +55,14 @@ def _verify(
     label: str,
 ) -> None:
     observation = observe(scenario, implementation)
+    for part in sorted(props.reached_parts(scenario, observation)):
+        event(f"reached {part}")
     with recording_failures(scenario, f"{label}-{implementation.name}", candidate=implementation):
         check(scenario, observation)
 
 
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_candidate_and_reference_observe_the_same(
     scenario: Scenario, harness_reference: Implementation, harness_candidate: Implementation
 ) -> None:
@@ -65,6 +75,7 @@ def test_candidate_and_reference_observe_the_same(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_outputs_follow_declaration_order(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """Aggregate data is in declaration order whatever the durations."""
     _verify(props.check_declaration_order, scenario, implementations[which], "declaration-order")
@@ -72,6 +83,7 @@ def test_outputs_follow_declaration_order(scenario: Scenario, which: str, implem
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_the_cap_bounds_concurrency_and_is_reached(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
 ) -> None:
@@ -81,6 +93,7 @@ def test_the_cap_bounds_concurrency_and_is_reached(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_the_timeline_equals_the_schedule_model(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
 ) -> None:
@@ -90,6 +103,7 @@ def test_the_timeline_equals_the_schedule_model(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_one_marker_per_raising_branch(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """Exactly one marker per raising branch, with index, key and input; latest_errors equals the markers."""
     _verify(props.check_markers, scenario, implementations[which], "markers")
@@ -97,6 +111,7 @@ def test_one_marker_per_raising_branch(scenario: Scenario, which: str, implement
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_any_retry_in_a_group_fails_the_stage(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
 ) -> None:
@@ -106,9 +121,24 @@ def test_any_retry_in_a_group_fails_the_stage(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_no_label_laundering(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
-    """Outputs keep their input's labels and every successful branch's contribution; taint covers labels."""
+    """Outputs keep their input's labels and every successful branch's contribution, and no other; taint covers labels.
+
+    Fails on faulty_executors:FailedBranchKeepsLabelsExecutor, among others (the catalogue test shows it).
+    """
     _verify(props.check_no_label_laundering, scenario, implementations[which], "labels")
+
+
+@pytest.mark.parametrize("which", IMPLEMENTATIONS)
+@given(scenario=scenarios())
+@at_the_boundaries
+def test_lifecycle_events_frame_the_run(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
+    """One start, one end matching the outcome, each stage closed once, a retry request right before its target's start.
+
+    Fails on faulty_executors:RetryRequestAfterStartExecutor (the catalogue test shows it).
+    """
+    _verify(props.check_lifecycle_events, scenario, implementations[which], "events")
 
 
 @pytest.mark.xfail(strict=True, reason="spec R6.4: a labelled command's value labels never reach the aggregate")
@@ -124,6 +154,7 @@ def test_r6_4_defect_value_labels_of_a_labelled_command_reach_the_aggregate(
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
 @given(scenario=scenarios())
+@at_the_boundaries
 def test_the_same_scenario_gives_byte_identical_observations(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
 ) -> None:
