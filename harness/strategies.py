@@ -16,6 +16,18 @@ parallel groups mixed with sequential stages, and per branch a duration (0
 to 1000 virtual ms, drawn so that ties are likely), an answer, labels,
 result labels, value labels and effects.
 
+The input comes in each of mlld's three kinds (decision D3): a replayable
+literal (``input``, half the draws), a function source (``source``, a
+command answering the input) and a fixed literal (``input_replayable =
+false``). Some branches change their input's data in place
+(``mutates_input``), which a runner that shares one input between branches
+would leak into its siblings' markers. With ``carried_state=True`` the
+scenario also runs 1 to 3 times on one executor instance (``runs``), so state
+a run leaves behind is observed, and a sequential stage before a later group
+may set ``PIPELINE_PARALLEL_LIMIT`` (``set_env``), which that group must read
+afresh; the properties that model the schedule from the scenario's settings
+draw without them, the side-by-side property with them.
+
 The draws are weighted so that most scenarios get through their groups and
 reach the stages after them: a group holds a branch that asks for a retry
 (which fails the stage) only now and then, while a sequential stage after a
@@ -49,6 +61,7 @@ __all__ = [
     "ENV_LIMITS",
     "GROUP_RETRIES",
     "INPUTS",
+    "INPUT_KINDS",
     "LABEL_ALPHABET",
     "branch_commands",
     "delays",
@@ -81,6 +94,13 @@ ANSWERS: Final = (
 """A branch's answer; text is the most common, and where every answer shrinks."""
 GROUP_RETRIES: Final = (*(None,) * 24, "retry", "signal", "retry-text")
 """How a group asks for a retry, if it does: rarely, so that most scenarios get through their groups."""
+INPUT_KINDS: Final = ("literal", "fixed", "source", "literal")
+"""How the input reaches the pipeline: a replayable literal (where it shrinks), a function source, a fixed literal."""
+SOURCE_COMMAND: Final = "src"
+RUN_COUNTS: Final = (1, 1, 2, 3)
+"""With ``carried_state``: how many times one executor instance runs the scenario."""
+SET_LIMITS: Final = (None, None, "1", "2", "abc")
+"""With ``carried_state``: what a sequential stage before a later group sets ``PIPELINE_PARALLEL_LIMIT`` to, if anything."""
 SEQUENTIAL_RETRY_TRIES: Final = (None, None, 2, 3)
 """A sequential stage after a group asks for a retry until this call (``retry_until``), or never."""
 FAILING_EFFECT: Final = "audit"
@@ -120,6 +140,9 @@ _EFFECT_CHOICES: Final = ((), (RECORDING_EFFECT,), (FAILING_EFFECT,))
 _INPUTS = st.sampled_from(INPUTS)
 _GROUP_RETRIES = st.sampled_from(GROUP_RETRIES)
 _SEQUENTIAL_RETRIES = st.sampled_from(SEQUENTIAL_RETRY_TRIES)
+_INPUT_KINDS = st.sampled_from(INPUT_KINDS)
+_RUN_COUNTS = st.sampled_from(RUN_COUNTS)
+_SET_LIMITS = st.sampled_from(SET_LIMITS)
 _SEQUENTIAL_STAGE = st.sampled_from((False, True, True))
 
 
@@ -165,6 +188,7 @@ class _BranchDraw:
     duration: int
     labelling: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     effects: tuple[str, ...]
+    mutates_input: bool
 
 
 def _answer(name: str, index: int, answer: str) -> dict[str, object]:
@@ -203,13 +227,18 @@ def _branch(name: str, index: int, drawn: _BranchDraw) -> CommandSpec:
         result_descriptor=_descriptor(result_labels),
         value_descriptor=_descriptor(value_labels),
         effects=drawn.effects,
+        mutates_input=drawn.mutates_input,
         **_answer(name, index, drawn.answer),  # type: ignore[arg-type]
     )
 
 
 # One draw per field (labels of three kinds in one): each draw costs more than building the command.
 _BRANCH_DRAWS = st.tuples(
-    st.sampled_from(ANSWERS), _DURATIONS, st.sampled_from(_LABELLINGS), st.sampled_from(_EFFECT_CHOICES)
+    st.sampled_from(ANSWERS),
+    _DURATIONS,
+    st.sampled_from(_LABELLINGS),
+    st.sampled_from(_EFFECT_CHOICES),
+    st.sampled_from((False,) * 5 + (True,)),
 ).map(lambda drawn: _BranchDraw(*drawn))
 
 
@@ -218,11 +247,17 @@ def branch_commands(name: str, index: int = 0) -> st.SearchStrategy[CommandSpec]
     return _BRANCH_DRAWS.map(lambda drawn: _branch(name, index, drawn))
 
 
-def _sequential(name: str, labels: tuple[str, ...], retry_until: int | None) -> CommandSpec:
-    """A sequential stage that passes its input on, after asking for ``retry_until - 1`` retries if given."""
+def _sequential(
+    name: str, labels: tuple[str, ...], retry_until: int | None, limit: str | None = None
+) -> CommandSpec:
+    """A sequential stage that passes its input on, after asking for ``retry_until - 1`` retries if given.
+
+    With ``limit`` it sets ``PIPELINE_PARALLEL_LIMIT`` when it runs, for the groups after it.
+    """
+    set_env = {} if limit is None else {"PIPELINE_PARALLEL_LIMIT": limit}
     if retry_until is None:
-        return CommandSpec(name=name, labels=labels)
-    return CommandSpec(name=name, labels=labels, retry=True, retry_until=retry_until)
+        return CommandSpec(name=name, labels=labels, set_env=set_env)
+    return CommandSpec(name=name, labels=labels, retry=True, retry_until=retry_until, set_env=set_env)
 
 
 @lru_cache(maxsize=None)
@@ -246,7 +281,7 @@ def _group_counts(max_groups: int) -> st.SearchStrategy[int]:
 
 
 @st.composite
-def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str) -> Scenario:
+def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str, carried_state: bool) -> Scenario:
     stages: list[str | tuple[str, ...]] = []
     commands: dict[str, CommandSpec] = {}
     widths = _widths(max_branches)
@@ -255,7 +290,8 @@ def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str) -
             before = f"s{group}"
             # Only a stage that follows a group asks for a retry: it re-runs that whole group.
             retry_until = draw(_SEQUENTIAL_RETRIES) if group > 1 else None
-            commands[before] = _sequential(before, draw(_LABEL_SETS), retry_until)
+            limit = draw(_SET_LIMITS) if carried_state and group > 1 else None
+            commands[before] = _sequential(before, draw(_LABEL_SETS), retry_until, limit)
             stages.append(before)
         width = draw(widths)
         retry = draw(_GROUP_RETRIES)
@@ -270,10 +306,17 @@ def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str) -
         stages.append("tail")
     env_limit = draw(_ENV_LIMITS)
     delay = draw(_DELAYS)
+    value = draw(_INPUTS)
+    kind = draw(_INPUT_KINDS)
+    if kind == "source":
+        commands[SOURCE_COMMAND] = CommandSpec(name=SOURCE_COMMAND, returns=value)
     return Scenario(
         name=name,
         description="drawn by harness.strategies.scenarios",
-        input=draw(_INPUTS),
+        input=None if kind == "source" else value,
+        source=SOURCE_COMMAND if kind == "source" else None,
+        input_replayable=kind != "fixed",
+        runs=draw(_RUN_COUNTS) if carried_state else 1,
         input_descriptor=_descriptor(draw(_LABEL_SETS)),
         stages=tuple(stages),
         parallel_cap=draw(_CAPS),
@@ -286,11 +329,15 @@ def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str) -
 
 
 @lru_cache(maxsize=None)
-def scenarios(*, max_groups: int = 3, max_branches: int = 24, name: str = "generated") -> st.SearchStrategy[Scenario]:
+def scenarios(
+    *, max_groups: int = 3, max_branches: int = 24, name: str = "generated", carried_state: bool = False
+) -> st.SearchStrategy[Scenario]:
     """Scenarios of 1 to ``max_groups`` parallel groups of 1 to ``max_branches`` branches.
 
     Sequential stages may stand before each group and after the last one;
     they pass their input on, some carry labels, and those that follow a
     group may ask for one or two retries first, which re-run that group.
+    ``carried_state`` adds repeated runs of one executor instance and
+    limits set by a stage for the groups after it (see the module docstring).
     """
-    return _scenarios(max_groups, max_branches, name)
+    return _scenarios(max_groups, max_branches, name, carried_state)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # only for annotations: at run time every type comes from the
 
 __all__ = [
     "SCENARIO_INTERRUPTS",
+    "mutate_in_place",
     "PLACEHOLDERS",
     "BuiltPipeline",
     "CallRecord",
@@ -200,7 +201,7 @@ class ScenarioCommand:
         input_text = value.text
         os.environ.update(spec.set_env)
         if spec.mutates_input:
-            _mutate(value.data, spec.name)
+            mutate_in_place(value.data, spec.name)
         if spec.duration_ms:
             await asyncio.sleep(spec.duration_ms / 1000)
         if spec.hang:
@@ -243,7 +244,7 @@ class ScenarioCommand:
         return api.CommandResult(result, attached) if attached is not None else result
 
 
-def _mutate(data: object, name: str) -> None:
+def mutate_in_place(data: object, name: str) -> None:
     """Change a command's input data in place, as a careless command would; text has nothing to change."""
     if isinstance(data, dict):
         data[f"mutated_by_{name}"] = True

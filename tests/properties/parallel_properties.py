@@ -10,6 +10,7 @@ after the previous one), never from the executor's code.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import re
 from collections import Counter
@@ -22,11 +23,13 @@ from hypothesis import strategies as st
 
 from harness.candidates import Implementation
 from harness.observation import Observation, observe
+from harness.scenario.commands import mutate_in_place
 from harness.scenario.model import CommandSpec, DescriptorSpec, Scenario
 from harness.testing import describe_disagreement
 from harness.timeline import split_blocks
 
 RETRY_REJECTED = "retry not supported in parallel stage"
+SOURCE_NOT_RETRYABLE = "Cannot retry stage 0: input is not a function. Make the source a function to enable retries."
 
 
 def limit_from_environment(text: str | None) -> int:
@@ -192,6 +195,14 @@ def _raised_branches(scenario: Scenario, observation: Observation, run: GroupRun
     return raised
 
 
+def _input_as_seen_by(command: CommandSpec, data: Any) -> Any:
+    """The branch's own copy of the group input (decision D5), as the command left it: a marker's value."""
+    seen = copy.deepcopy(data)
+    if command.mutates_input:
+        mutate_in_place(seen, command.name)
+    return seen
+
+
 def check_markers(scenario: Scenario, observation: Observation) -> None:
     """One marker per raising branch, in completion order, with index, key and the stage input as value."""
     runs = group_runs(scenario, observation)
@@ -199,6 +210,7 @@ def check_markers(scenario: Scenario, observation: Observation) -> None:
         if run.entry is None:
             continue
         raised = _raised_branches(scenario, observation, run)
+        commands_of_run = _group_commands(scenario, run.stage)
         errors = run.entry["errors"]
         if raised:
             assert sorted(marker["index"] for marker in errors) == sorted(branch for _, branch in raised), (
@@ -206,9 +218,9 @@ def check_markers(scenario: Scenario, observation: Observation) -> None:
             )
             for marker in errors:
                 assert marker["key"] == marker["index"]
-                assert run.input_entry is not None and marker["value"] == run.input_entry["data"], (
-                    f"stage {run.stage}: marker value {marker['value']!r}"
-                )
+                assert run.input_entry is not None
+                expected = _input_as_seen_by(commands_of_run[marker["index"]], run.input_entry["data"])
+                assert marker["value"] == expected, f"stage {run.stage}: marker value {marker['value']!r}"
             completion = {branch: at for at, branch in raised}
             times = [completion[marker["index"]] for marker in errors]
             assert times == sorted(times), f"stage {run.stage}: markers not in completion order: {errors}"
@@ -221,12 +233,22 @@ def check_markers(scenario: Scenario, observation: Observation) -> None:
 
 
 def check_retry_rejection(scenario: Scenario, observation: Observation) -> None:
-    """A retry asked in any branch fails its stage with exactly the rejection message."""
+    """A retry asked in any branch fails its stage with exactly the rejection message.
+
+    The message numbers the stage as mlld does (decision D3): entry j is
+    ``stage j`` on a literal input and ``stage j + 1`` after a function source.
+    Without a branch retry the run completes, unless a fixed literal input was
+    asked to replay, which aborts (decision D3).
+    """
+    shown = 1 if scenario.source is not None else 0
     for stage, names in enumerate(scenario.stages, start=1):
         if isinstance(names, tuple) and any(asks_for_retry(scenario.commands[name]) for name in names):
             assert observation["outcome"] == "error", f"stage {stage} asked for a retry but the run completed"
-            assert observation["error"]["message"] == f"Pipeline failed at stage {stage}: {RETRY_REJECTED}"
+            assert observation["error"]["message"] == f"Pipeline failed at stage {stage + shown}: {RETRY_REJECTED}"
             return
+    if not scenario.input_replayable and observation["outcome"] == "error":
+        assert observation["error"]["message"] == f"Pipeline aborted: {SOURCE_NOT_RETRYABLE}", observation["error"]
+        return
     assert observation["outcome"] == "ok", f"no branch asked for a retry, yet: {observation['error']}"
 
 
@@ -358,8 +380,19 @@ def reached_parts(scenario: Scenario, observation: Observation) -> set[str]:
         found.add("completion")
     if scenario.parallel_cap is not None and scenario.parallel_cap <= 0:
         found.add("a cap <= 0")
-    if not (isinstance(scenario.input, str) and scenario.input.isascii()):
+    given = scenario.commands[scenario.source].returns if scenario.source is not None else scenario.input
+    if not (isinstance(given, str) and given.isascii()):
         found.add("a structured or non-ASCII input")
+    if scenario.source is not None:
+        found.add("a function source")
+    elif not scenario.input_replayable:
+        found.add("a fixed literal input")
+    if scenario.runs > 1:
+        found.add("a later run")
+    if any(c.set_env for c in scenario.commands.values()):
+        found.add("a limit set during the run")
+    if any(c.mutates_input for c in scenario.commands.values()):
+        found.add("a branch that mutates its input")
     if any(isinstance(c.returns, float) for c in scenario.commands.values()):
         found.add("a float answer")
     if any(isinstance(c.returns, dict) and not is_marker_shaped(c) and not asks_for_retry(c) for c in scenario.commands.values()):
@@ -433,3 +466,16 @@ BOUNDARIES: Final = (
     ]),
 )
 """Scenarios at the boundaries, run as explicit examples before any drawn one."""
+
+CARRIED_BOUNDARIES: Final = (
+    # A stage widens the limit for the group after it, which must read it when it starts.
+    _boundary("limit-set-for-a-later-group", (("a", "b"), "widen", ("c", "d")), [
+        *(_plain(name, duration_ms=10) for name in ("a", "b", "c", "d")),
+        _plain("widen", set_env={"PIPELINE_PARALLEL_LIMIT": "2"}),
+    ], env={"PIPELINE_PARALLEL_LIMIT": "1"}),
+    # Run 2 of one instance ends before its group: its published errors must be its own (none).
+    _boundary("second-run-ends-before-the-group", ("first", ("boom", "fine")), [
+        _plain("first", returns_each=("go", "")), _plain("boom", raises="boom"), _plain("fine", returns="fine"),
+    ], runs=2),
+)
+"""Boundaries of the side-by-side property, whose draws carry state across runs and groups."""
