@@ -20,11 +20,11 @@ import importlib
 import inspect
 import os
 import sys
+from collections.abc import Iterator, Mapping
 from types import ModuleType
 from dataclasses import dataclass
 from typing import Final, final
 
-import harness.reference
 from harness.errors import CandidateError
 from harness.executor_api import PIPELINE_API, ExecutorApi
 from harness.pipeline import PipelineExecutor
@@ -47,12 +47,60 @@ class Implementation:
         return f"Implementation({self.name!r}, {self.executor_class.__module__}.{self.executor_class.__qualname__})"
 
 
-BUILTIN_IMPLEMENTATIONS: Final = {
-    "reference": Implementation(
-        "reference", harness.reference.ReferenceExecutor, ExecutorApi.from_module(harness.reference)
-    ),
-    "extracted": Implementation("extracted", PipelineExecutor),
-}
+REFERENCE_PACKAGE: Final = "harness.reference"
+
+
+@final
+class _BuiltinImplementations(Mapping[str, Implementation]):
+    """``reference`` and ``extracted`` by name; the frozen reference is imported when first asked for.
+
+    Importing the snapshot lazily keeps ``harness freeze`` (and everything that
+    does not run the reference) working while the snapshot on disk cannot be
+    imported, for example after a merge edited its kept module against leaf
+    modules that only the next freeze regenerates. Asking for the reference
+    then is one :class:`CandidateError` line that names the fix.
+    """
+
+    __slots__ = ("_reference",)
+
+    _NAMES: Final = ("reference", "extracted")
+
+    def __init__(self) -> None:
+        self._reference: Implementation | None = None
+
+    def __repr__(self) -> str:
+        return f"_BuiltinImplementations({list(self._NAMES)})"
+
+    def __getitem__(self, name: str) -> Implementation:
+        if name == "extracted":
+            return _EXTRACTED
+        if name != "reference":
+            raise KeyError(name)
+        if self._reference is None:
+            self._reference = _load_reference()
+        return self._reference
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._NAMES)
+
+    def __len__(self) -> int:
+        return len(self._NAMES)
+
+
+def _load_reference() -> Implementation:
+    try:
+        package = importlib.import_module(REFERENCE_PACKAGE)
+        executor = package.ReferenceExecutor
+    except Exception as exc:  # a broken snapshot is the user's to regenerate, not a traceback
+        raise CandidateError(
+            f"harness/reference: the frozen reference cannot be imported ({type(exc).__name__}: {exc}); "
+            "regenerate it with `harness freeze --force`"
+        ) from None
+    return Implementation("reference", executor, ExecutorApi.from_module(package))
+
+
+_EXTRACTED: Final = Implementation("extracted", PipelineExecutor)
+BUILTIN_IMPLEMENTATIONS: Final[Mapping[str, Implementation]] = _BuiltinImplementations()
 
 
 def _import_from_here(module_name: str) -> ModuleType:

@@ -47,7 +47,6 @@ __all__ = [
     "summary_line",
 ]
 
-REFERENCE: Final = BUILTIN_IMPLEMENTATIONS["reference"]
 
 CheckStatus = Literal["match", "mismatch", "unpinned", "invalid", "unfinished", "nondeterministic", "crashed"]
 _NO_COLLISIONS: Final[Mapping[Path, str]] = MappingProxyType({})
@@ -112,7 +111,7 @@ def check_scenario(
     *,
     repeat: int = 1,
     collisions: Mapping[Path, str] = _NO_COLLISIONS,
-    reference: Implementation = REFERENCE,
+    reference: Implementation | None = None,
 ) -> ScenarioResult:
     """Check one scenario file: candidate against reference, reference against its baseline.
 
@@ -120,6 +119,8 @@ def check_scenario(
     ``reference`` is the frozen snapshot unless another one is given
     (``--reference REV``, or a new snapshot being frozen).
     """
+    if reference is None:
+        reference = BUILTIN_IMPLEMENTATIONS["reference"]
     shown = str(path)
     collision = collisions.get(Path(path))
     if collision is not None:
@@ -275,7 +276,7 @@ def record_scenario(
         return RecordResult(shown, str(pinned), "invalid", collision)
     try:
         scenario = load_scenario(path)
-        observation = observe(scenario, REFERENCE)
+        observation = observe(scenario, BUILTIN_IMPLEMENTATIONS["reference"])
     except InvalidInputError as exc:
         return RecordResult(shown, str(pinned), "invalid", str(exc))
     except DeadlineExceeded as exc:

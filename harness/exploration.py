@@ -34,7 +34,6 @@ from harness.scheduling import CHOICE_LIMIT, Schedule, TieOrder
 
 __all__ = ["Breakage", "ScheduledRun", "compare_under", "explore", "explore_result", "observe_scheduled"]
 
-REFERENCE: Final = BUILTIN_IMPLEMENTATIONS["reference"]
 _UNFINISHED: Final = "finished"
 
 
@@ -107,7 +106,7 @@ def explore(
     under FIFO, at least one). Deterministic: the same arguments draw the same
     schedules; a ``seed`` draws another deterministic sequence (for benchmarks).
     """
-    expected = oracle if oracle is not None else observe(scenario, REFERENCE)
+    expected = oracle if oracle is not None else observe(scenario, BUILTIN_IMPLEMENTATIONS["reference"])
     if max_length is None:
         max_length = max(1, observe_scheduled(scenario, candidate, Schedule()).choice_points)
     first: list[Schedule] = []

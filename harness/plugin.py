@@ -158,10 +158,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REFERENCE] = _reference(config)
 
 
-def _reference(config: pytest.Config) -> Implementation:
+def _reference(config: pytest.Config) -> Implementation | None:
+    """The implementation ``--reference REV`` names, or ``None`` for the frozen snapshot (imported when first used)."""
     spec = config.getoption("reference")
     if spec is None:
-        return BUILTIN_IMPLEMENTATIONS["reference"]
+        return None
     try:
         area, package, snapshot = load_reference_settings(config.rootpath)
         return reference_at(config.rootpath, spec, area=area, package=package, snapshot=snapshot)
@@ -176,7 +177,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 _CANDIDATE = pytest.StashKey[Implementation]()
-_REFERENCE = pytest.StashKey[Implementation]()
+_REFERENCE = pytest.StashKey[Implementation | None]()
 
 
 @final
@@ -246,7 +247,13 @@ def harness_candidate(pytestconfig: pytest.Config) -> Implementation:
 @pytest.fixture(scope="session")
 def harness_reference(pytestconfig: pytest.Config) -> Implementation:
     """The oracle: the frozen reference snapshot, or the executor at ``--reference REV``."""
-    return pytestconfig.stash[_REFERENCE]
+    chosen = pytestconfig.stash[_REFERENCE]
+    if chosen is not None:
+        return chosen
+    try:
+        return BUILTIN_IMPLEMENTATIONS["reference"]
+    except CandidateError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture

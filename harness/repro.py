@@ -144,9 +144,11 @@ class ReproOutcome:
 
 
 def replay(
-    path: Path | str, candidate: Implementation, *, reference: Implementation = BUILTIN_IMPLEMENTATIONS["reference"]
+    path: Path | str, candidate: Implementation, *, reference: Implementation | None = None
 ) -> ReproOutcome:
     """Run a repro file on ``reference`` (the frozen snapshot by default) and on ``candidate``."""
+    if reference is None:
+        reference = BUILTIN_IMPLEMENTATIONS["reference"]
     scenario = load_scenario(path)
     pinned = observe(scenario, reference)
     if not scenario.schedule:

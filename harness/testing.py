@@ -53,11 +53,11 @@ class ScenarioHarness:
         self,
         *,
         candidate: Implementation,
-        reference: Implementation = BUILTIN_IMPLEMENTATIONS["reference"],
+        reference: Implementation | None = None,
         root: Path | None = None,
     ) -> None:
         self.candidate = candidate
-        self.reference = reference
+        self.reference = reference if reference is not None else BUILTIN_IMPLEMENTATIONS["reference"]
         self.root = root
 
     def __repr__(self) -> str:

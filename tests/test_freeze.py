@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -174,3 +175,49 @@ def test_a_snapshot_folder_without_a_manifest_is_refused(project: Path) -> None:
 
     assert code == 2
     assert "harness/reference: exists without MANIFEST.json" in err and err.count("\n") == 1
+
+
+def test_freeze_regenerates_a_snapshot_that_no_longer_imports(tmp_path: Path) -> None:
+    """A kept module edited against a name only the area has yet (as a merge leaves it): freeze still runs and mends it.
+
+    The CLI imports the frozen reference only when something runs it, so
+    ``check`` says in one line what is wrong and how to fix it, and ``freeze
+    --force`` regenerates the leaf modules the kept module needs. With the
+    reference imported eagerly (as before), both commands died with an
+    ImportError traceback: tried in a temporary copy.
+    """
+    copy = tmp_path / "project"
+    shutil.copytree(ROOT / "harness", copy / "harness", ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "baselines").mkdir()
+    for name in SCENARIOS:
+        for suffix in (".toml", ".baseline.json"):
+            shutil.copy(ROOT / "baselines" / f"{name}{suffix}", copy / "baselines" / f"{name}{suffix}")
+    with (copy / "harness" / "pipeline" / "state_machine.py").open("a") as area_module:
+        area_module.write('\nADDED_BY_THE_AREA: Final = "a name the snapshot does not have yet"\n')
+    kept = copy / "harness" / "reference" / "reference.py"
+    kept.write_text(kept.read_text().replace(
+        "from __future__ import annotations\n",
+        "from __future__ import annotations\n\nfrom .state_machine import ADDED_BY_THE_AREA  # noqa: F401\n",
+        1,
+    ))
+    environment = {**os.environ, "PYTHONPATH": str(copy)}
+
+    def harness(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "harness", *arguments], cwd=copy, env=environment, capture_output=True, text=True
+        )
+
+    broken = harness("check")
+    assert broken.returncode == 2, broken.stdout + broken.stderr
+    assert broken.stderr.count("\n") == 1 and "Traceback" not in broken.stderr
+    assert "harness/reference: the frozen reference cannot be imported (ImportError:" in broken.stderr
+    assert "regenerate it with `harness freeze --force`" in broken.stderr
+
+    frozen = harness("freeze", "--force")
+    assert frozen.returncode == 0, frozen.stdout + frozen.stderr
+    assert "  changed  harness/reference/state_machine.py" in frozen.stdout
+    assert f"corpus: all {len(SCENARIOS)} scenarios agree with the new reference" in frozen.stdout
+
+    mended = harness("check")
+    assert mended.returncode == 0, mended.stdout + mended.stderr
+    assert mended.stdout.rstrip().endswith(f"total: {len(SCENARIOS)} passed, 0 failed")
