@@ -20,7 +20,14 @@ from typing import Final, TextIO
 from harness import __version__
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.baselines import write_atomic
-from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario, summary_line
+from harness.check import (
+    ScenarioResult,
+    baseline_collisions,
+    check_scenario,
+    orphaned_baselines,
+    record_scenario,
+    summary_line,
+)
 from harness.errors import HarnessError
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
@@ -197,13 +204,24 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             progress.finished(result)
             if result.status == "invalid":
                 err.write(f"harness check: {result.message}\n")
+    orphans = _report_orphans(args.paths, paths, err)
     if args.json:
-        out.write(json.dumps(_check_report(results, candidate, reference), ensure_ascii=False, indent=2) + "\n")
+        report = _check_report(results, candidate, reference)
+        report["orphaned_baselines"] = orphans
+        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(summary_line(results) + "\n")
     if any(result.status == "invalid" for result in results):
         return EXIT_INVALID
-    return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+    return EXIT_OK if all(result.passed for result in results) and not orphans else EXIT_FAILED
+
+
+def _report_orphans(given: Sequence[Path], found: Sequence[Path], err: TextIO) -> list[str]:
+    """Name every baseline under the checked folders that pins no scenario, one line each."""
+    orphans = orphaned_baselines(list(given) or [DEFAULT_CORPUS], found)
+    for message in orphans.values():
+        err.write(f"harness check: {message}\n")
+    return [str(path) for path in orphans]
 
 
 def _check_report(
