@@ -9,8 +9,9 @@ reference, which is the oracle), twice:
   ``harness check`` does. Its score is the corpus score: the share of realistic
   mistakes in the area that ``harness check`` alone catches.
 - ``suite``: the whole test suite except the tests listed in
-  :data:`SUITE_EXCLUDED` (they run git, tox-like commands or the suite itself
-  in subprocesses, which never see the mutant and only cost time).
+  :data:`SUITE_EXCLUDED`: they run git histories, configured commands or a
+  copy of the project in subprocesses, which never see the mutant (or cannot
+  run outside mutmut's folder) and only cost time.
 
 A score is ``(killed + timeout) / tested``. mutmut reads ``[tool.mutmut]``
 from the ``pyproject.toml`` of its working directory only, so each selection
@@ -18,8 +19,9 @@ runs in its own scratch copy of the project, ``artifacts/power/SELECTION/work/``
 with that table rewritten. The copy's ``mutants/`` folder is kept between
 runs: mutmut re-mutates only files whose source changed and re-tests only the
 functions whose code changed, and it keeps every other verdict. Since a
-survivor's verdict goes stale when scenarios are added, every run then
-re-tests the cached survivors explicitly (cheap: there are few). ``--fresh``
+survivor's verdict goes stale when scenarios are added, every later run
+re-tests the survivors cached by the run before (``--retest GLOB`` narrows
+that to some names: each survivor runs every test that reaches it). ``--fresh``
 throws the scratch copy away first; use it after removing a scenario or a test.
 A run with another ``--only-mutate`` scope starts afresh by itself.
 
@@ -37,6 +39,7 @@ Python API is not public, and its ``run`` must start in the scratch folder.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import re
@@ -65,6 +68,10 @@ SUITE_EXCLUDED: Final = (
     "tests/test_snapshot.py",
     # the gate runs configured commands (pytest, harness check) in subprocesses
     "tests/gate",
+    # they copy harness/ into a temporary project and plant their own mistakes;
+    # under mutmut that copy is the trampolined code, which runs only in mutmut's folder
+    "tests/test_refactoring_mistakes.py",
+    "tests/test_corpus_holes.py",
 )
 SELECTIONS: Final = ("corpus", "suite")
 DETECTED: Final = frozenset({"killed", "timeout"})
@@ -215,16 +222,41 @@ def load_verdicts(path: Path = VERDICTS) -> dict[str, str]:
     return {str(key): str(value) for key, value in document.get("verdicts", {}).items()}
 
 
-def run_selection(selection: str, only_mutate: Sequence[str], *, fresh: bool, max_children: int) -> SelectionResult:
+def _area_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "harness" / "pipeline").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _diffs(work: Path, names: Sequence[str]) -> dict[str, str]:
+    """``mutmut show`` of each name (a second each), cached while the area's source is unchanged."""
+    cache_path = work / "diffs.json"
+    area = _area_digest()
+    cached: dict[str, str] = {}
+    if cache_path.exists():
+        document = json.loads(cache_path.read_text(encoding="utf-8"))
+        if document.get("area") == area:
+            cached = document["diffs"]
+    diffs = {name: cached[name] if name in cached else _mutmut(work, "show", name).stdout for name in names}
+    cache_path.write_text(json.dumps({"area": area, "diffs": {**cached, **diffs}}), encoding="utf-8")
+    return diffs
+
+
+def run_selection(
+    selection: str, only_mutate: Sequence[str], *, fresh: bool, max_children: int, retest: str
+) -> SelectionResult:
     """Run (or bring up to date) one selection and collect its figures."""
     work = prepare(selection, only_mutate, fresh=fresh)
     started = time.monotonic()
+    # Survivors cached by an earlier run may be killed by scenarios added since.
+    cached_survivors = sorted(
+        name for name, status in _statuses(work).items() if status == "survived" and fnmatch.fnmatch(name, retest)
+    )
     ran = _mutmut(work, "run", "--max-children", str(max_children))
     if ran.returncode != 0:
         raise SystemExit(f"mutmut run failed in {work} (exit {ran.returncode}):\n{ran.stdout[-3000:]}\n{ran.stderr[-3000:]}")
-    cached_survivors = sorted(name for name, status in _statuses(work).items() if status == "survived")
     if cached_survivors:
-        # A cached survivor may be killed by a scenario added since: test it again.
         _mutmut(work, "run", "--max-children", str(max_children), *cached_survivors)
     wall = time.monotonic() - started
     statuses = _statuses(work)
@@ -233,8 +265,8 @@ def run_selection(selection: str, only_mutate: Sequence[str], *, fresh: bool, ma
         counts[status] = counts.get(status, 0) + 1
     verdicts = load_verdicts()
     survivors = []
-    for name in sorted(name for name, status in statuses.items() if status == "survived"):
-        diff = _mutmut(work, "show", name).stdout
+    surviving = sorted(name for name, status in statuses.items() if status == "survived")
+    for name, diff in _diffs(work, surviving).items():
         key = survivor_key(name, diff)
         survivors.append(Survivor(name, key, diff, verdicts.get(key)))
     result = SelectionResult(selection, counts, tuple(survivors), wall)
@@ -262,6 +294,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only-mutate", action="append", metavar="GLOB", help=f"mutate these files only (default: {AREA}); for trials"
     )
+    parser.add_argument(
+        "--retest",
+        default="*",
+        metavar="GLOB",
+        help="re-test the cached survivors whose names match (default: all of them)",
+    )
     parser.add_argument("--max-children", type=int, default=2, help="mutmut's worker processes (default: 2)")
     parser.add_argument("--fail-under-corpus", type=float, default=None, metavar="PERCENT")
     parser.add_argument("--fail-under-suite", type=float, default=None, metavar="PERCENT")
@@ -270,7 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     only_mutate = args.only_mutate or [AREA]
     results = []
     for selection in selections:
-        result = run_selection(selection, only_mutate, fresh=args.fresh, max_children=args.max_children)
+        result = run_selection(
+            selection, only_mutate, fresh=args.fresh, max_children=args.max_children, retest=args.retest
+        )
         print(result.line(), flush=True)
         results.append(result)
     command = "python3 benchmarks/power.py " + " ".join(argv if argv is not None else sys.argv[1:])
