@@ -57,8 +57,8 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 OUT: Final = ROOT / "artifacts" / "power"
 VERDICTS: Final = ROOT / "benchmarks" / "power_verdicts.toml"
 AREA: Final = "harness/pipeline/*"
-COPIED: Final = ("harness", "tests", "baselines", "benchmarks", "README.md", "pyproject.toml")
-ALSO_COPY: Final = ("baselines/", "benchmarks/", "README.md")
+COPIED: Final = ("harness", "tests", "baselines", "benchmarks", "README.md", "pyproject.toml", "tox.ini")
+ALSO_COPY: Final = ("baselines/", "benchmarks/", "README.md", "tox.ini")
 CORPUS_TEST: Final = "tests/test_corpus_check.py"
 SUITE_EXCLUDED: Final = (
     # git histories, `harness freeze` and `--reference REV`: subprocesses and git
@@ -176,7 +176,7 @@ def prepare(selection: str, only_mutate: Sequence[str], *, fresh: bool) -> Path:
     pyproject = work / "pyproject.toml"
     pyproject.write_text(_without_mutmut_table(pyproject.read_text(encoding="utf-8")) + "\n" + mutmut_table(selection, only_mutate))
     mutants = work / "mutants"
-    for name in ("tests", "baselines", "benchmarks", "README.md", "pyproject.toml"):
+    for name in ("tests", "baselines", "benchmarks", "README.md", "pyproject.toml", "tox.ini"):
         stale = mutants / name
         if stale.is_dir():
             shutil.rmtree(stale)
@@ -244,14 +244,14 @@ def _diffs(work: Path, names: Sequence[str]) -> dict[str, str]:
 
 
 def run_selection(
-    selection: str, only_mutate: Sequence[str], *, fresh: bool, max_children: int, retest: str
+    selection: str, only_mutate: Sequence[str], *, fresh: bool, max_children: int, retest: Sequence[str]
 ) -> SelectionResult:
     """Run (or bring up to date) one selection and collect its figures."""
     work = prepare(selection, only_mutate, fresh=fresh)
     started = time.monotonic()
     # Survivors cached by an earlier run may be killed by scenarios added since.
     cached_survivors = sorted(
-        name for name, status in _statuses(work).items() if status == "survived" and fnmatch.fnmatch(name, retest)
+        name for name, status in _statuses(work).items() if status == "survived" and any(fnmatch.fnmatch(name, glob) for glob in retest)
     )
     ran = _mutmut(work, "run", "--max-children", str(max_children))
     if ran.returncode != 0:
@@ -296,9 +296,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--retest",
-        default="*",
+        action="append",
         metavar="GLOB",
-        help="re-test the cached survivors whose names match (default: all of them)",
+        help="re-test the cached survivors whose names match one of these (default: all of them)",
     )
     parser.add_argument("--max-children", type=int, default=2, help="mutmut's worker processes (default: 2)")
     parser.add_argument("--fail-under-corpus", type=float, default=None, metavar="PERCENT")
@@ -309,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     for selection in selections:
         result = run_selection(
-            selection, only_mutate, fresh=args.fresh, max_children=args.max_children, retest=args.retest
+            selection, only_mutate, fresh=args.fresh, max_children=args.max_children, retest=args.retest or ["*"]
         )
         print(result.line(), flush=True)
         results.append(result)
