@@ -30,7 +30,8 @@ keyed by ``FUNCTION:DIGEST`` (the mangled function name mutmut gives and a
 digest of the diff's changed lines, so the key survives line moves and mutant
 renumbering). Survivors without a verdict are listed as unexplained. Written to
 ``artifacts/power/``: ``report.md`` (scores, wall times, survivors with
-verdicts), ``power.json``, and per selection ``survivors.diff``.
+verdicts, for the selections of this run), ``power.json`` (the latest figures
+of each selection), and per selection ``report.md`` and ``survivors.diff``.
 
 The script drives mutmut's command line instead of importing it: mutmut's
 Python API is not public, and its ``run`` must start in the scratch folder.
@@ -321,9 +322,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(result)
     command = "python3 benchmarks/power.py " + " ".join(argv if argv is not None else sys.argv[1:])
     OUT.mkdir(parents=True, exist_ok=True)
+    for result in results:
+        (OUT / result.selection / "report.md").write_text(report([result], command.strip()), encoding="utf-8")
     (OUT / "report.md").write_text(report(results, command.strip()), encoding="utf-8")
-    document = {
+    # A run of one selection keeps the other's figures in power.json.
+    previous = OUT / "power.json"
+    document = json.loads(previous.read_text(encoding="utf-8")) if previous.exists() else {}
+    document |= {
         result.selection: {
+            "command": command.strip(),
             "score": round(result.score, 2),
             "detected": result.detected,
             "tested": result.tested,
