@@ -16,6 +16,10 @@ Two scenario files in one folder that differ only in their suffix
 overwrite each other's. :func:`baseline_collisions` finds them in a corpus;
 given its answer, :func:`check_scenario` and :func:`record_scenario` report
 each of them as ``invalid`` and touch no baseline.
+
+A baseline with no scenario beside it pins nothing: :func:`orphaned_baselines`
+lists them under the checked folders, so that a deleted or renamed scenario
+is noticed (as syrupy reports unused snapshots).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, Literal, cast, final
 
-from harness.baselines import baseline_path, load_baseline, serialize_baseline, write_atomic
+from harness.baselines import BASELINE_SUFFIX, baseline_path, load_baseline, serialize_baseline, write_atomic
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
 from harness.crash import ImplementationCrash
 from harness.compare import Difference, diff_observations, format_differences
@@ -43,6 +47,7 @@ __all__ = [
     "baseline_collisions",
     "check_scenario",
     "describe_result",
+    "orphaned_baselines",
     "record_scenario",
     "summary_line",
 ]
@@ -103,6 +108,30 @@ def baseline_collisions(paths: Sequence[Path | str]) -> dict[Path, str]:
                 f"{path}: shares its baseline {baseline_path(path)} with {others} (rename one of them)"
             )
     return collisions
+
+
+def orphaned_baselines(paths: Sequence[Path | str], scenarios: Sequence[Path | str]) -> dict[Path, str]:
+    """The baselines under the folders among ``paths`` that pin none of ``scenarios``.
+
+    Maps each such ``*.baseline.json`` file to a one-line message naming it.
+    Only folders are searched (a scenario file given by name says nothing
+    about its neighbours), and files under ``__snapshots__`` are left alone,
+    as scenario discovery leaves them.
+    """
+    pinned = {baseline_path(scenario).resolve() for scenario in scenarios}
+    orphans: dict[Path, str] = {}
+    for given in paths:
+        folder = Path(given)
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob(f"*{BASELINE_SUFFIX}")):
+            if "__snapshots__" in path.relative_to(folder).parts or path.resolve() in pinned:
+                continue
+            stem = path.name.removesuffix(BASELINE_SUFFIX)
+            orphans.setdefault(
+                path, f"{path}: orphaned baseline, no scenario {stem}.toml or {stem}.json beside it (delete it or restore its scenario)"
+            )
+    return orphans
 
 
 def check_scenario(

@@ -22,7 +22,13 @@ from typing import Final, TextIO
 from harness import __version__
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.baselines import check_output_path, write_atomic
-from harness.check import ScenarioResult, baseline_collisions, check_scenario, record_scenario
+from harness.check import (
+    ScenarioResult,
+    baseline_collisions,
+    check_scenario,
+    orphaned_baselines,
+    record_scenario,
+)
 from harness.crash import ImplementationCrash
 from harness.errors import HarnessError
 from harness.exploration import explore_result
@@ -251,13 +257,24 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 break
     results = [entry.result for entry in timed]
     progress.close(results, not_run=len(paths) - len(results))
+    orphans = _report_orphans(args.paths, found, err)
     if args.json:
-        out.write(json.dumps(_check_report(results, candidate, reference), ensure_ascii=False, indent=2) + "\n")
+        report = _check_report(results, candidate, reference)
+        report["orphaned_baselines"] = orphans
+        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     if args.junit_xml is not None:
         write_junit_xml(args.junit_xml, timed, candidate=candidate.name)
     if any(result.status == "invalid" for result in results):
         return EXIT_INVALID
-    return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+    return EXIT_OK if all(result.passed for result in results) and not orphans else EXIT_FAILED
+
+
+def _report_orphans(given: Sequence[Path], found: Sequence[Path], err: TextIO) -> list[str]:
+    """Name every baseline under the checked folders that pins no scenario, one line each."""
+    orphans = orphaned_baselines(list(given) or [DEFAULT_CORPUS], found)
+    for message in orphans.values():
+        err.write(f"harness check: {message}\n")
+    return [str(path) for path in orphans]
 
 
 def _list_scenarios(paths: Sequence[Path], found: int, out: TextIO, *, quiet: bool) -> int:

@@ -1,0 +1,116 @@
+"""The corpus's former holes: each mistake that ``harness check`` used to miss now fails it.
+
+Each test plants one realistic refactoring mistake in a temporary copy of the
+project (``tmp_path``; the committed tree is never touched) and runs
+``python -m harness check`` on the scenarios added to pin it; every one of
+them must be a mismatch. The mistakes are the ones a mutation run of the
+corpus and a user's trial showed slipping through: a raising labelled branch
+still adding its command's labels, labels merged in completion order, a later
+group's errors holding an earlier group's markers, a labelled branch losing
+its command-result descriptor, and answers that merely look like a retry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from test_refactoring_mistakes import project_copy, run_check
+
+RUNNER = "harness/pipeline/parallel_stage_runner.py"
+STATE_MACHINE = "harness/pipeline/state_machine.py"
+
+
+@dataclass(frozen=True, slots=True)
+class Hole:
+    """A mistake: text replacements in one file, and the scenarios that must each catch it."""
+
+    file: str
+    replacements: tuple[tuple[str, str], ...]
+    scenarios: tuple[str, ...]
+
+
+HOLES = {
+    "raising-labelled-branch-adds-its-labels": Hole(
+        RUNNER,
+        (
+            (
+                "            return BranchResult(value=marker_value(marker))",
+                "            return BranchResult(value=marker_value(marker), labels=label_descriptor(command, None))",
+            ),
+        ),
+        ("label-raising-branch-adds-no-labels", "label-raising-branch-alone-capped"),
+    ),
+    "labels-merged-in-completion-order": Hole(
+        RUNNER,
+        (
+            ('__slots__ = ("_runtime",)', '__slots__ = ("_runtime", "_completed")'),
+            (
+                "        self._runtime = runtime\n",
+                "        self._runtime = runtime\n        self._completed: list[SecurityDescriptor] = []\n",
+            ),
+            (
+                "            return BranchResult(value=normalized, labels=labels)",
+                "            self._completed.append(labels if labels is not None else normalized.descriptor)\n"
+                "            return BranchResult(value=normalized, labels=labels)",
+            ),
+            ("    @staticmethod\n    def _aggregate(\n", "    def _aggregate(\n        self,\n"),
+            (
+                "        merged = merge_descriptors(*taken) if taken else None",
+                "        taken, self._completed = self._completed, []\n"
+                "        merged = merge_descriptors(*taken) if taken else None",
+            ),
+        ),
+        ("label-merge-declaration-order-reverse-completion", "label-result-labels-declaration-order-capped"),
+    ),
+    "later-group-keeps-earlier-markers": Hole(
+        RUNNER,
+        (("        errors: list[Marker] = []\n", "        errors: list[Marker] = runtime.error_context.latest_errors\n"),),
+        ("error-context-later-group-clears", "error-context-later-group-only-its-own"),
+    ),
+    "labelled-branch-loses-its-result-descriptor": Hole(
+        RUNNER,
+        (("labels = label_descriptor(command, result_descriptor)", "labels = label_descriptor(command, None)"),),
+        ("label-labelled-branch-keeps-result-descriptor", "label-labelled-branches-result-labels-capped-source"),
+    ),
+    "a-text-starting-with-retry-is-a-retry": Hole(
+        STATE_MACHINE,
+        (('        return raw == "retry"\n', '        return raw.startswith("retry")\n'),),
+        ("retry-look-alike-answers-in-group", "retry-look-alike-answers-sequential"),
+    ),
+    "a-retry-value-in-any-case-is-a-retry": Hole(
+        STATE_MACHINE,
+        (('        return raw.get("value") == "retry"\n', '        return str(raw.get("value")).lower() == "retry"\n'),),
+        ("retry-look-alike-answers-sequential",),
+    ),
+}
+
+
+def planted(tmp_path: Path, hole: Hole) -> Path:
+    copy = project_copy(tmp_path, list(hole.scenarios))
+    target = copy / hole.file
+    text = target.read_text(encoding="utf-8")
+    for original, replacement in hole.replacements:
+        assert text.count(original) == 1, f"{hole.file} no longer holds {original!r}"
+        text = text.replace(original, replacement)
+    target.write_text(text, encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize("name", sorted(HOLES))
+def test_each_former_hole_fails_the_check_on_every_scenario_that_pins_it(tmp_path: Path, name: str) -> None:
+    hole = HOLES[name]
+    result = run_check(planted(tmp_path, hole), list(hole.scenarios))
+    assert result.returncode == 1, result.stdout + result.stderr
+    for scenario in hole.scenarios:
+        assert f"MISMATCH         {scenario}\n" in result.stdout, result.stdout
+    assert f"total: 0 passed, {len(hole.scenarios)} failed" in result.stdout
+
+
+def test_the_unplanted_copy_passes_on_every_scenario_the_holes_use(tmp_path: Path) -> None:
+    scenarios = sorted({scenario for hole in HOLES.values() for scenario in hole.scenarios})
+    result = run_check(project_copy(tmp_path, scenarios), scenarios)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"total: {len(scenarios)} passed, 0 failed" in result.stdout
