@@ -34,7 +34,7 @@ from report import run_standalone
 
 __all__ = ["run"]
 
-NAME = "5 schedule exploration"
+NAME = "8 schedule exploration"
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "baselines"
 FAULTS = ("SharedCursorExecutor", "CompletionOrderExecutor", "EarlyErrorsExecutor")
