@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from planting import plant
 from test_refactoring_mistakes import project_copy, run_check
 
 RUNNER = "harness/pipeline/parallel_stage_runner.py"
@@ -90,12 +91,8 @@ HOLES = {
 
 def planted(tmp_path: Path, hole: Hole) -> Path:
     copy = project_copy(tmp_path, list(hole.scenarios))
-    target = copy / hole.file
-    text = target.read_text(encoding="utf-8")
     for original, replacement in hole.replacements:
-        assert text.count(original) == 1, f"{hole.file} no longer holds {original!r}"
-        text = text.replace(original, replacement)
-    target.write_text(text, encoding="utf-8")
+        plant(copy / hole.file, original, replacement)
     return copy
 
 

@@ -12,13 +12,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cli_support import run_cli
+from planting import copy_project, harness_in, plant
 
 ROOT = Path(__file__).resolve().parents[1]
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
@@ -186,38 +186,26 @@ def test_freeze_regenerates_a_snapshot_that_no_longer_imports(tmp_path: Path) ->
     reference imported eagerly (as before), both commands died with an
     ImportError traceback: tried in a temporary copy.
     """
-    copy = tmp_path / "project"
-    shutil.copytree(ROOT / "harness", copy / "harness", ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "baselines").mkdir()
-    for name in SCENARIOS:
-        for suffix in (".toml", ".baseline.json"):
-            shutil.copy(ROOT / "baselines" / f"{name}{suffix}", copy / "baselines" / f"{name}{suffix}")
+    copy = copy_project(tmp_path / "project", list(SCENARIOS))
     with (copy / "harness" / "pipeline" / "state_machine.py").open("a") as area_module:
         area_module.write('\nADDED_BY_THE_AREA: Final = "a name the snapshot does not have yet"\n')
-    kept = copy / "harness" / "reference" / "reference.py"
-    kept.write_text(kept.read_text().replace(
+    plant(
+        copy / "harness" / "reference" / "reference.py",
         "from __future__ import annotations\n",
         "from __future__ import annotations\n\nfrom .state_machine import ADDED_BY_THE_AREA  # noqa: F401\n",
-        1,
-    ))
-    environment = {**os.environ, "PYTHONPATH": str(copy)}
+    )
 
-    def harness(*arguments: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "harness", *arguments], cwd=copy, env=environment, capture_output=True, text=True
-        )
-
-    broken = harness("check")
+    broken = harness_in(copy, "check")
     assert broken.returncode == 2, broken.stdout + broken.stderr
     assert broken.stderr.count("\n") == 1 and "Traceback" not in broken.stderr
     assert "harness/reference: the frozen reference cannot be imported (ImportError:" in broken.stderr
     assert "regenerate it with `harness freeze --force`" in broken.stderr
 
-    frozen = harness("freeze", "--force")
+    frozen = harness_in(copy, "freeze", "--force")
     assert frozen.returncode == 0, frozen.stdout + frozen.stderr
     assert "  changed  harness/reference/state_machine.py" in frozen.stdout
     assert f"corpus: all {len(SCENARIOS)} scenarios agree with the new reference" in frozen.stdout
 
-    mended = harness("check")
+    mended = harness_in(copy, "check")
     assert mended.returncode == 0, mended.stdout + mended.stderr
     assert mended.stdout.rstrip().endswith(f"total: {len(SCENARIOS)} passed, 0 failed")

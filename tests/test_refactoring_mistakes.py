@@ -12,16 +12,14 @@ command's name in the observation.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from planting import copy_project, harness_in, plant
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,33 +69,19 @@ MISTAKES = {
 
 def project_copy(tmp_path: Path, scenarios: list[str]) -> Path:
     """A copy of ``harness/`` and of the named corpus scenarios with their baselines."""
-    copy = tmp_path / "project"
-    shutil.copytree(ROOT / "harness", copy / "harness", ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "baselines").mkdir()
-    for scenario in scenarios:
-        for suffix in (".toml", ".baseline.json"):
-            shutil.copy2(ROOT / "baselines" / f"{scenario}{suffix}", copy / "baselines")
-    return copy
+    return copy_project(tmp_path / "project", scenarios)
 
 
 def planted_copy(tmp_path: Path, mistake: Mistake) -> Path:
     """A project copy with ``mistake`` planted; fails if the code no longer holds the replaced text."""
     copy = project_copy(tmp_path, [mistake.scenario])
-    target = copy / mistake.file
-    text = target.read_text(encoding="utf-8")
-    assert text.count(mistake.original) == 1, f"{mistake.file} no longer holds the text the mistake replaces"
-    target.write_text(text.replace(mistake.original, mistake.planted), encoding="utf-8")
+    plant(copy / mistake.file, mistake.original, mistake.planted)
     return copy
 
 
 def run_check(copy: Path, scenarios: list[str]) -> subprocess.CompletedProcess[str]:
     """``python -m harness check`` on the copy's scenarios, importing the copy's code."""
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy), os.environ.get("PYTHONPATH", "")])}
-    environment.pop("PIPELINE_PARALLEL_LIMIT", None)
-    return subprocess.run(
-        [sys.executable, "-m", "harness", "check", *(f"baselines/{scenario}.toml" for scenario in scenarios)],
-        cwd=copy, env=environment, capture_output=True, text=True, timeout=120, check=False,
-    )
+    return harness_in(copy, "check", *(f"baselines/{scenario}.toml" for scenario in scenarios))
 
 
 @pytest.mark.parametrize("name", sorted(MISTAKES))

@@ -19,7 +19,6 @@ run that way, so they fail.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from planting import copy_project, harness_in, plant
+
 WITHOUT_ISOLATION = os.environ.get("HARNESS_TEST_WITHOUT_ISOLATION") == "1"
 
 
@@ -81,40 +81,13 @@ MISTAKES = {
 }
 
 
-def copy_project(destination: Path, scenarios: list[str]) -> Path:
-    """A copy of ``harness/`` and the named corpus scenarios (without baselines) under ``destination``."""
-    shutil.copytree(ROOT / "harness", destination / "harness", ignore=shutil.ignore_patterns("__pycache__"))
-    (destination / "scenarios").mkdir()
-    for name in scenarios:
-        shutil.copy(ROOT / "baselines" / f"{name}.toml", destination / "scenarios" / f"{name}.toml")
-    return destination
-
-
-def plant(copy: Path, mistake: Mistake) -> None:
-    path = copy / "harness" / "pipeline" / mistake.module
-    text = path.read_text(encoding="utf-8")
-    assert text.count(mistake.original) == 1, f"the planting site moved in {mistake.module}: {mistake.original!r}"
-    path.write_text(text.replace(mistake.original, mistake.planted), encoding="utf-8")
-
-
-def harness_in(copy: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """``python -m harness ARGUMENTS`` in the copy, importing the copy's code first."""
-    environment = {**os.environ, "PYTHONPATH": str(copy), "NO_COLOR": "1"}
-    environment.pop("CI", None)
-    return subprocess.run(
-        [sys.executable, "-m", "harness", *arguments],
-        cwd=copy,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def plant_mistake(copy: Path, mistake: Mistake) -> None:
+    plant(copy / "harness" / "pipeline" / mistake.module, mistake.original, mistake.planted)
 
 
 def test_the_copy_s_modules_are_the_ones_imported(tmp_path: Path) -> None:
     """The subprocesses run the copy (with its planted mistakes), not the installed project."""
-    copy = copy_project(tmp_path, [])
+    copy = copy_project(tmp_path, [], folder="scenarios", baselines=False)
     probe = (
         "import harness.pipeline.markers as m, harness.reference.markers as r, harness.cli as c; "
         "print(m.__file__, r.__file__, c.__file__)"
@@ -131,8 +104,8 @@ def test_the_copy_s_modules_are_the_ones_imported(tmp_path: Path) -> None:
 def test_a_mistake_in_the_area_is_a_side_by_side_mismatch_without_baselines(tmp_path: Path, area_module: str) -> None:
     """Planted in a temporary copy (see the module docstring): each mistake alone makes ``harness check`` fail."""
     mistake = MISTAKES[area_module]
-    copy = copy_project(tmp_path, [mistake.scenario])
-    plant(copy, mistake)
+    copy = copy_project(tmp_path, [mistake.scenario], folder="scenarios", baselines=False)
+    plant_mistake(copy, mistake)
     if WITHOUT_ISOLATION:
         assert harness_in(copy, "freeze", "--force").returncode == 0
 
@@ -151,9 +124,9 @@ def test_a_reference_built_from_the_area_is_blind_to_the_same_mistakes(tmp_path:
     This is the blindness the snapshot removes: a reference sharing the
     area's modules moves with them, and without baselines nothing notices.
     """
-    copy = copy_project(tmp_path, [mistake.scenario for mistake in MISTAKES.values()])
+    copy = copy_project(tmp_path, [mistake.scenario for mistake in MISTAKES.values()], folder="scenarios", baselines=False)
     for mistake in MISTAKES.values():
-        plant(copy, mistake)
+        plant_mistake(copy, mistake)
     assert harness_in(copy, "check", "scenarios").returncode == 1  # the snapshot still sees them
 
     frozen = harness_in(copy, "freeze", "--force")
