@@ -13,6 +13,12 @@ reference, which is the oracle), twice:
   copy of the project in subprocesses, which never see the mutant (or cannot
   run outside mutmut's folder) and only cost time.
 
+The suite selection holds the corpus test, so every mutant the corpus kills,
+the suite kills too: the suite run tests only the corpus's survivors (and the
+mutants the corpus never reaches), by name, and takes the corpus's verdict for
+the rest. That makes the suite score of the whole area a nightly job (minutes,
+not the hours of testing every mutant against every test that reaches it).
+
 A score is ``(killed + timeout) / tested``. mutmut reads ``[tool.mutmut]``
 from the ``pyproject.toml`` of its working directory only, so each selection
 runs in its own scratch copy of the project, ``artifacts/power/SELECTION/work/``,
@@ -250,23 +256,60 @@ def _diffs(work: Path, names: Sequence[str]) -> dict[str, str]:
     return diffs
 
 
-def run_selection(
-    selection: str, only_mutate: Sequence[str], *, fresh: bool, max_children: int, retest: Sequence[str]
-) -> SelectionResult:
-    """Run (or bring up to date) one selection and collect its figures."""
-    work = prepare(selection, only_mutate, fresh=fresh)
-    started = time.monotonic()
-    # Survivors cached by an earlier run may be killed by scenarios added since.
-    cached_survivors = sorted(
-        name for name, status in _statuses(work).items() if status == "survived" and any(fnmatch.fnmatch(name, glob) for glob in retest)
-    )
-    ran = _mutmut(work, "run", "--max-children", str(max_children))
+def _run_mutmut(work: Path, max_children: int, names: Sequence[str] = ()) -> None:
+    ran = _mutmut(work, "run", "--max-children", str(max_children), *names)
     if ran.returncode != 0:
         raise SystemExit(f"mutmut run failed in {work} (exit {ran.returncode}):\n{ran.stdout[-3000:]}\n{ran.stderr[-3000:]}")
-    if cached_survivors:
-        _mutmut(work, "run", "--max-children", str(max_children), *cached_survivors)
-    wall = time.monotonic() - started
-    statuses = _statuses(work)
+
+
+def suite_names(corpus: dict[str, str], suite_cached: dict[str, str]) -> list[str]:
+    """The mutants the suite run must test: what the corpus left alive, unless the suite already killed it."""
+    return sorted(
+        name
+        for name, status in corpus.items()
+        if status not in DETECTED and status != "skipped" and suite_cached.get(name) not in DETECTED
+    )
+
+
+def suite_statuses(corpus: dict[str, str], suite: dict[str, str]) -> dict[str, str]:
+    """The suite's verdict per mutant: the corpus's where it detected the mutant, else the suite run's own."""
+    return {name: status if status in DETECTED else suite.get(name, status) for name, status in corpus.items()}
+
+
+def run_selection(
+    selection: str,
+    only_mutate: Sequence[str],
+    *,
+    fresh: bool,
+    max_children: int,
+    retest: Sequence[str],
+    corpus: dict[str, str] | None = None,
+) -> SelectionResult:
+    """Run (or bring up to date) one selection and collect its figures.
+
+    ``corpus`` (the suite selection only) is the corpus run's status per
+    mutant: then only the mutants it did not detect are tested.
+    """
+    work = prepare(selection, only_mutate, fresh=fresh)
+    started = time.monotonic()
+    if corpus is not None:
+        names = suite_names(corpus, _statuses(work))
+        if names:
+            _run_mutmut(work, max_children, names)
+        wall = time.monotonic() - started
+        statuses = suite_statuses(corpus, _statuses(work))
+    else:
+        # Survivors cached by an earlier run may be killed by scenarios added since.
+        cached_survivors = sorted(
+            name
+            for name, status in _statuses(work).items()
+            if status == "survived" and any(fnmatch.fnmatch(name, glob) for glob in retest)
+        )
+        _run_mutmut(work, max_children)
+        if cached_survivors:
+            _run_mutmut(work, max_children, cached_survivors)
+        wall = time.monotonic() - started
+        statuses = _statuses(work)
     counts: dict[str, int] = {}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
@@ -314,12 +357,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     selections = SELECTIONS if args.selection == "both" else (args.selection,)
     only_mutate = args.only_mutate or [AREA]
     results = []
-    for selection in selections:
+    corpus: dict[str, str] | None = None
+    for selection in SELECTIONS:
+        if selection not in selections and not (selection == "corpus" and "suite" in selections):
+            continue
         result = run_selection(
-            selection, only_mutate, fresh=args.fresh, max_children=args.max_children, retest=args.retest or ["*"]
+            selection,
+            only_mutate,
+            fresh=args.fresh,
+            max_children=args.max_children,
+            retest=args.retest or ["*"],
+            corpus=corpus,
         )
-        print(result.line(), flush=True)
-        results.append(result)
+        if selection == "corpus":
+            # The suite run needs the corpus's verdicts (brought up to date, which
+            # costs seconds when nothing changed), whether or not it was asked for.
+            corpus = _statuses(OUT / "corpus" / "work")
+        if selection in selections:
+            print(result.line(), flush=True)
+            results.append(result)
     command = "python3 benchmarks/power.py " + " ".join(argv if argv is not None else sys.argv[1:])
     OUT.mkdir(parents=True, exist_ok=True)
     for result in results:

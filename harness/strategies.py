@@ -232,19 +232,42 @@ def _branch(name: str, index: int, drawn: _BranchDraw) -> CommandSpec:
     )
 
 
-# One draw per field (labels of three kinds in one): each draw costs more than building the command.
-_BRANCH_DRAWS = st.tuples(
-    st.sampled_from(ANSWERS),
-    _DURATIONS,
-    st.sampled_from(_LABELLINGS),
-    st.sampled_from(_EFFECT_CHOICES),
-    st.sampled_from((False,) * 5 + (True,)),
-).map(lambda drawn: _BranchDraw(*drawn))
+_MUTATES: Final = (False,) * 5 + (True,)
+# A branch is three draws: its answer, its duration, and one choice that holds
+# its labelling, effects and mutation as digits. Generation costs one draw per
+# strategy level, and a branch drawn field by field (a tuple of five
+# strategies, two of them mapped) cost eight; a draw costs more than running
+# the branch. Choice 0 is the plain branch on every digit, so the choice
+# shrinks toward it, and the answer and the duration, which most failures turn
+# on, still shrink on their own. Each choice is a ``sampled_from`` over fewer
+# than 2,000 values: hypothesis draws those evenly, while a wider range leans
+# hard toward small values (which would leave most branches unlabelled).
+_RADICES: Final = (len(_LABELLINGS), len(_EFFECT_CHOICES), len(_MUTATES))
+_ANSWER_INDEXES = st.sampled_from(range(len(ANSWERS)))
+_DURATION_INDEXES = st.sampled_from(range(100))
+_BRANCH_REST = st.sampled_from(range(_RADICES[0] * _RADICES[1] * _RADICES[2]))
+
+
+def _branch_draw(answer: int, duration: int, rest: int) -> _BranchDraw:
+    rest, mutates = divmod(rest, len(_MUTATES))
+    labelling, effects = divmod(rest, len(_EFFECT_CHOICES))
+    return _BranchDraw(
+        ANSWERS[answer], _duration(duration), _LABELLINGS[labelling], _EFFECT_CHOICES[effects], _MUTATES[mutates]
+    )
+
+
+def _draw_branch(draw: st.DrawFn) -> _BranchDraw:
+    return _branch_draw(draw(_ANSWER_INDEXES), draw(_DURATION_INDEXES), draw(_BRANCH_REST))
+
+
+@st.composite
+def _branch_commands(draw: st.DrawFn, name: str, index: int) -> CommandSpec:
+    return _branch(name, index, _draw_branch(draw))
 
 
 def branch_commands(name: str, index: int = 0) -> st.SearchStrategy[CommandSpec]:
     """One branch command named ``name`` (branch ``index`` of its group): its answer, duration, labels and effects."""
-    return _BRANCH_DRAWS.map(lambda drawn: _branch(name, index, drawn))
+    return _branch_commands(name, index)
 
 
 def _sequential(
@@ -282,6 +305,9 @@ def _group_counts(max_groups: int) -> st.SearchStrategy[int]:
 
 @st.composite
 def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str, carried_state: bool) -> Scenario:
+    # The input first: draws made early vary most evenly across examples.
+    value = draw(_INPUTS)
+    kind = draw(_INPUT_KINDS)
     stages: list[str | tuple[str, ...]] = []
     commands: dict[str, CommandSpec] = {}
     widths = _widths(max_branches)
@@ -298,7 +324,7 @@ def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str, c
         asking = draw(st.integers(min_value=0, max_value=width - 1)) if retry is not None else None
         branches = tuple(f"g{group}b{index}" for index in range(width))
         for index, branch in enumerate(branches):
-            drawn = draw(_BRANCH_DRAWS)
+            drawn = _draw_branch(draw)
             commands[branch] = _branch(branch, index, drawn if index != asking else replace(drawn, answer=retry))
         stages.append(branches)
     if draw(_SEQUENTIAL_STAGE):
@@ -306,8 +332,6 @@ def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str, c
         stages.append("tail")
     env_limit = draw(_ENV_LIMITS)
     delay = draw(_DELAYS)
-    value = draw(_INPUTS)
-    kind = draw(_INPUT_KINDS)
     if kind == "source":
         commands[SOURCE_COMMAND] = CommandSpec(name=SOURCE_COMMAND, returns=value)
     return Scenario(

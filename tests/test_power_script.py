@@ -92,3 +92,20 @@ def test_every_committed_verdict_says_equivalent_or_names_what_kills_it(power: M
     assert verdicts, "benchmarks/power_verdicts.toml has no verdicts"
     for key, verdict in verdicts.items():
         assert ":" in key and verdict.split(":", 1)[0] in {"equivalent", "killed by", "unreachable"}, (key, verdict)
+
+
+def test_the_suite_tests_only_what_the_corpus_left_alive_and_the_suite_has_not_killed(power: ModuleType) -> None:
+    corpus = {"m.f__mutmut_1": "killed", "m.f__mutmut_2": "survived", "m.f__mutmut_3": "no tests",
+              "m.f__mutmut_4": "timeout", "m.f__mutmut_5": "survived", "m.f__mutmut_6": "skipped"}
+    cached = {"m.f__mutmut_5": "killed", "m.f__mutmut_2": "survived"}
+    assert power.suite_names(corpus, cached) == ["m.f__mutmut_2", "m.f__mutmut_3"]
+
+
+def test_the_suite_keeps_the_corpus_verdict_where_the_corpus_detected_the_mutant(power: ModuleType) -> None:
+    # The suite copy never ran mutant 1 (the corpus killed it), so mutmut calls it "not checked" there;
+    # taking that over the corpus's verdict would count a killed mutant as untested.
+    corpus = {"m.f__mutmut_1": "killed", "m.f__mutmut_2": "survived", "m.f__mutmut_3": "no tests"}
+    suite = {"m.f__mutmut_1": "not checked", "m.f__mutmut_2": "killed", "m.f__mutmut_3": "survived"}
+    assert power.suite_statuses(corpus, suite) == {
+        "m.f__mutmut_1": "killed", "m.f__mutmut_2": "killed", "m.f__mutmut_3": "survived",
+    }

@@ -66,8 +66,17 @@ _INTERRUPTS: dict[str, type[BaseException]] = {
 SCENARIO_INTERRUPTS = (ScenarioKeyboardInterrupt, ScenarioSystemExit)
 """What a scenario's ``interrupts`` raises; the observation turns these, and only these, into an outcome."""
 
-PLACEHOLDERS: Final = ("input", "try", "hint", "stage")
-"""The names a command's strings may use as ``{name}``; the loader refuses any other."""
+PLACEHOLDERS: Final = (
+    "input", "try", "hint", "stage",
+    "attempt", "global_attempt", "total_stages", "tries", "hint_history", "previous_outputs", "context_id",
+)
+"""The names a command's strings may use as ``{name}``; the loader refuses any other.
+
+Besides the input, each names a field of the running stage's context (spec
+R5.14, mlld's ``@mx``/``@p``): numbers as decimal text, ``tries``,
+``hint_history`` and ``previous_outputs`` as compact JSON arrays, and
+``context_id`` as the active retry context's id or empty text outside one.
+"""
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
@@ -142,18 +151,29 @@ def descriptor_from_spec(spec: DescriptorSpec | None, api: ExecutorApi) -> Secur
     )
 
 
+def _json_text(items: tuple[object, ...]) -> str:
+    return json.dumps(list(items), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def _placeholders(input_text: str, context: StageContext, api: ExecutorApi) -> dict[str, str]:
-    """What ``{input}``, ``{try}``, ``{hint}`` and ``{stage}`` stand for in a call or an effect."""
+    """What each of :data:`PLACEHOLDERS` stands for in a call or an effect."""
     return {
         "input": input_text,
         "try": str(context.try_),
         "hint": api.js_string(context.hint),
         "stage": str(context.stage),
+        "attempt": str(context.attempt),
+        "global_attempt": str(context.global_attempt),
+        "total_stages": str(context.total_stages),
+        "tries": _json_text(context.tries),
+        "hint_history": _json_text(context.hint_history),
+        "previous_outputs": _json_text(context.previous_outputs),
+        "context_id": context.context_id or "",
     }
 
 
 def _substitute(template: JSONValue, values: Mapping[str, str]) -> JSONValue:
-    """Fill ``{input}``, ``{try}``, ``{hint}``, ``{stage}`` in every string of a TOML value."""
+    """Fill the :data:`PLACEHOLDERS` in every string of a TOML value."""
     if isinstance(template, str):
         return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
     if isinstance(template, list):

@@ -18,9 +18,10 @@ corpus and the benchmarks, which run one group of 10,000 branches):
 **Names nothing reads** would otherwise pass silently and leave the scenario
 testing something other than what it says:
 
-- a ``{name}`` in a command's strings that is no placeholder (``{input}``,
-  ``{try}``, ``{hint}``, ``{stage}``); braces around anything that is not a
-  bare name, as in JSON text ``{"a": 1}``, are plain text;
+- a ``{name}`` in a command's strings that is no placeholder (``{input}``
+  and the stage context's fields, :data:`~harness.scenario.commands.PLACEHOLDERS`);
+  braces around anything that is not a bare name, as in JSON text ``{"a": 1}``,
+  are plain text;
 - an ``env`` name the executor does not read (only ``PIPELINE_PARALLEL_LIMIT``);
 - an effect a command lists that is one typo away from a declared
   ``[effects.NAME]``. An effect listed but not declared is no mistake: it

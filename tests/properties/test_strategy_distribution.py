@@ -1,4 +1,4 @@
-"""The strategies reach every part of the executor: shares of 100 derandomized draws, pinned.
+"""The strategies reach every part of the executor: shares of 200 derandomized draws, pinned.
 
 The draws are the same on every run (derandomized, generation only), each
 observed on the reference and counted by what it reached
@@ -22,7 +22,7 @@ from harness.strategies import scenarios
 
 import parallel_properties as props
 
-DRAWS = 100
+DRAWS = 200
 AT_LEAST = {
     "an aggregate": 0.8,
     "a second group run": 0.5,

@@ -28,15 +28,16 @@ def _group(width: int) -> str:
     )
 
 
+KNOWN = "(known: {input}, {try}, {hint}, {stage}, {attempt}, {global_attempt}, {total_stages}, {tries}, {hint_history}, {previous_outputs}, {context_id})"
 REFUSED = [
     ("placeholder", HEAD + '[commands.a]\nreturns = "L:{inptu}"\n', "commands.a.returns",
-     "unknown placeholder {inptu} (known: {input}, {try}, {hint}, {stage})"),
+     "unknown placeholder {inptu} " + KNOWN),
     ("placeholder-nested", HEAD + '[commands.a]\nreturns = { deep = ["{who}"] }\n', "commands.a.returns",
-     "unknown placeholder {who} (known: {input}, {try}, {hint}, {stage})"),
-    ("placeholder-each", HEAD + '[commands.a]\nreturns_each = ["{input}", "{tries}"]\n', "commands.a.returns_each[1]",
-     "unknown placeholder {tries} (known: {input}, {try}, {hint}, {stage})"),
+     "unknown placeholder {who} " + KNOWN),
+    ("placeholder-each", HEAD + '[commands.a]\nreturns_each = ["{input}", "{retries}"]\n', "commands.a.returns_each[1]",
+     "unknown placeholder {retries} " + KNOWN),
     ("placeholder-effect", HEAD + '[commands.a]\neffects = ["audit"]\n[effects.audit]\nraises = "down {when}"\n',
-     "effects.audit.raises", "unknown placeholder {when} (known: {input}, {try}, {hint}, {stage})"),
+     "effects.audit.raises", "unknown placeholder {when} " + KNOWN),
     ("env", HEAD + 'env = { PIPELINE_PARALEL_LIMIT = "1" }\n[commands.a]\n', "env.PIPELINE_PARALEL_LIMIT",
      "not read by the executor (it reads PIPELINE_PARALLEL_LIMIT)"),
     ("effect-typo", HEAD + '[commands.a]\neffects = ["audti"]\n[effects.audit]\nraises = "down"\n',
@@ -67,7 +68,8 @@ ACCEPTED = [
     ("undeclared-effect-succeeds", HEAD + '[commands.a]\neffects = ["show"]\n[effects.audit]\nraises = "down"\n'
      '[commands.b]\neffects = ["audit"]\n'),
     ("known-env", HEAD + 'env = { PIPELINE_PARALLEL_LIMIT = "2" }\n[commands.a]\n'),
-    ("all-placeholders", HEAD + '[commands.a]\nreturns = "{input}{try}{hint}{stage}"\n'),
+    ("all-placeholders", HEAD + '[commands.a]\nreturns = "{input}{try}{hint}{stage}{attempt}{global_attempt}{total_stages}'
+     '{tries}{hint_history}{previous_outputs}{context_id}"\n'),
     ("at-the-limit", _group(MAX_BRANCHES)),
 ]  # fmt: skip
 
