@@ -31,7 +31,7 @@ that to some names: each survivor runs every test that reaches it). ``--fresh``
 throws the scratch copy away first; use it after removing a scenario or a test.
 A run with another ``--only-mutate`` scope starts afresh by itself.
 
-Each survivor gets a one-line verdict from ``benchmarks/power_verdicts.toml``,
+Each survivor gets a one-line verdict from ``benchmarks/power_verdicts/MODULE.toml``,
 keyed by ``FUNCTION:DIGEST`` (the mangled function name mutmut gives and a
 digest of the diff's changed lines, so the key survives line moves and mutant
 renumbering). Survivors without a verdict are listed as unexplained. Written to
@@ -62,7 +62,7 @@ from typing import Final
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 OUT: Final = ROOT / "artifacts" / "power"
-VERDICTS: Final = ROOT / "benchmarks" / "power_verdicts.toml"
+VERDICTS: Final = ROOT / "benchmarks" / "power_verdicts"
 AREA: Final = "harness/pipeline/*"
 COPIED: Final = ("harness", "tests", "baselines", "benchmarks", "README.md", "pyproject.toml", "tox.ini")
 ALSO_COPY: Final = ("baselines/", "benchmarks/", "README.md", "tox.ini")
@@ -228,11 +228,16 @@ def survivor_key(name: str, diff: str) -> str:
     return f"{function}:{hashlib.sha256(chr(10).join(changed).encode()).hexdigest()[:10]}"
 
 
-def load_verdicts(path: Path = VERDICTS) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    document = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {str(key): str(value) for key, value in document.get("verdicts", {}).items()}
+def load_verdicts(folder: Path = VERDICTS) -> dict[str, str]:
+    """Every verdict of the folder's ``*.toml`` files (one per module); a key given twice is an error."""
+    verdicts: dict[str, str] = {}
+    for path in sorted(folder.glob("*.toml")):
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        for key, value in document.get("verdicts", {}).items():
+            if key in verdicts:
+                raise SystemExit(f"{path}: verdicts.{key}: given twice")
+            verdicts[str(key)] = str(value)
+    return verdicts
 
 
 def _area_digest() -> str:

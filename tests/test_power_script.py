@@ -89,7 +89,7 @@ def test_the_report_gives_both_scores_and_names_unexplained_survivors(power: Mod
 
 def test_every_committed_verdict_says_equivalent_or_names_what_kills_it(power: ModuleType) -> None:
     verdicts = power.load_verdicts()
-    assert verdicts, "benchmarks/power_verdicts.toml has no verdicts"
+    assert verdicts, "benchmarks/power_verdicts/ has no verdicts"
     for key, verdict in verdicts.items():
         assert ":" in key and verdict.split(":", 1)[0] in {"equivalent", "killed by", "unreachable"}, (key, verdict)
 
