@@ -9,6 +9,13 @@ only 30% of these draws reached an aggregate and 21% a second group run.
 The three kinds of input (decision D3) and branches that mutate their input
 are pinned too; with the kinds left out the function-source and
 fixed-literal shares drop to 0 (tried in a temporary copy).
+
+The floors sit well below the designed weights (a function source and a
+fixed literal are a quarter of the draws each, an aggregate is reached by
+nine in ten): the sample is derandomized, yet hypothesis mixes constants
+found in the project's loaded modules into its draws, so the 200 draws
+differ with what the process imported before (another test order, xdist, a
+mutation run), and shares were seen to move by up to ten points.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import parallel_properties as props
 
 DRAWS = 200
 AT_LEAST = {
-    "an aggregate": 0.8,
+    "an aggregate": 0.7,
     "a second group run": 0.5,
     "a sequential stage after a group": 0.3,
     "completion": 0.6,
@@ -34,11 +41,11 @@ AT_LEAST = {
     "a structured or non-ASCII input": 0.3,
     "a float answer": 0.15,
     "an object answer": 0.3,
-    "a function source": 0.15,
-    "a fixed literal input": 0.15,
+    "a function source": 0.1,
+    "a fixed literal input": 0.1,
     "a branch that mutates its input": 0.2,
 }
-AT_MOST = {"a rejected retry": 0.25}
+AT_MOST = {"a rejected retry": 0.35}
 CARRIED_AT_LEAST = {
     **AT_LEAST,
     "a later run": 0.15,
