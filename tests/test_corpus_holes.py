@@ -86,6 +86,37 @@ HOLES = {
         (('        return raw.get("value") == "retry"\n', '        return str(raw.get("value")).lower() == "retry"\n'),),
         ("retry-look-alike-answers-sequential",),
     ),
+    # --- state_machine ---
+    "a-retried-stage-always-starts-from-the-pipeline-input": Hole(
+        STATE_MACHINE,
+        (
+            (
+                "        input_text = self._original_input if target == 0 else self._last_output.get(target - 1, self._original_input)\n",
+                "        input_text = self._original_input\n",
+            ),
+        ),
+        ("retry-from-skipped-stage-reads-stale-output",),
+    ),
+    "a-replaced-retry-context-is-not-saved-in-the-history": Hole(
+        STATE_MACHINE,
+        (
+            (
+                "            if context is not None:\n                self._history[context.id] = context.attempts\n",
+                "",
+            ),
+        ),
+        ("context-fields-nested-retries",),
+    ),
+    "every-consumed-stage0-retry-is-logged": Hole(
+        STATE_MACHINE,
+        (
+            (
+                "        return PassThrough(self._original_input, self._advance(0, self._original_input), logged)\n",
+                "        return PassThrough(self._original_input, self._advance(0, self._original_input))\n",
+            ),
+        ),
+        ("retry-forward-from-fixed-input-pass-through",),
+    ),
 }
 
 
