@@ -117,6 +117,25 @@ HOLES = {
         ),
         ("retry-forward-from-fixed-input-pass-through",),
     ),
+    # --- values ---
+    "a-null-answer-becomes-empty-text-like-undefined": Hole(
+        "harness/pipeline/values.py",
+        (
+            ('    if raw is None:\n        return StructuredValue(type="null", text="null", data=None)\n', ""),
+            ("    if raw is MISSING:\n", "    if raw is None or raw is MISSING:\n"),
+        ),
+        ("js-null-and-object-answers",),
+    ),
+    "member-descriptors-of-a-table-read-from-its-keys": Hole(
+        "harness/pipeline/values.py",
+        (("members = value.values() if isinstance(value, Mapping) else value", "members = value"),),
+        ("source-member-descriptors-retry",),
+    ),
+    "a-branch-input-copy-without-the-descriptor": Hole(
+        "harness/pipeline/values.py",
+        (("        descriptor=shared.descriptor,\n", ""),),
+        ("input-descriptor-capability-tools-through-group",),
+    ),
 }
 
 

@@ -242,6 +242,8 @@ class ScenarioCommand:
 
     def _result(self, input_text: str, values: Mapping[str, str], call_number: int) -> object:
         spec = self.spec
+        if spec.returns_js is not None:
+            return {"null": None, "undefined": self._api.MISSING, "object": JS_OBJECT}[spec.returns_js]
         if spec.returns_each is not None:
             result: object = _substitute(spec.returns_each[min(call_number, len(spec.returns_each)) - 1], values)
         elif spec.returns is not None:
@@ -256,12 +258,49 @@ class ScenarioCommand:
 
     def _wrap(self, result: object) -> object:
         spec, api = self.spec, self._api
+        if spec.member_descriptors is not None:
+            result = _described_members(result, spec.member_descriptors, api)
         carried = descriptor_from_spec(spec.value_descriptor, api)
         if carried is not None:
             value = api.normalize_output(result)
             result = api.StructuredValue(value.type, value.text, value.data, value.metadata, carried)
         attached = descriptor_from_spec(spec.result_descriptor, api)
         return api.CommandResult(result, attached) if attached is not None else result
+
+
+@final
+class JsObject:
+    """What a JavaScript command returns that JSON cannot show (a ``Map``, a class instance): no data to serialize."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "[object Object]"
+
+    def __deepcopy__(self, memo: dict[int, object]) -> JsObject:
+        return self
+
+
+JS_OBJECT: Final = JsObject()
+"""The answer of ``returns_js = "object"``."""
+
+
+def _described_members(result: object, specs: tuple[DescriptorSpec, ...], api: ExecutorApi) -> object:
+    """``result`` with its Nth member (item, or table value) a value carrying the Nth descriptor (``member_descriptors``)."""
+    described = [descriptor_from_spec(spec, api) for spec in specs]
+
+    def carry(item: object, descriptor: SecurityDescriptor | None) -> object:
+        value = api.normalize_output(item)
+        return api.StructuredValue(value.type, value.text, value.data, value.metadata, descriptor)
+
+    if isinstance(result, list):
+        return [carry(item, described[i]) if i < len(described) else item for i, item in enumerate(result)]
+    if isinstance(result, dict):
+        return {
+            key: carry(item, described[i]) if i < len(described) else item
+            for i, (key, item) in enumerate(result.items())
+        }
+    return result
 
 
 def mutate_in_place(data: object, name: str) -> None:

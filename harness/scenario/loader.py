@@ -31,6 +31,7 @@ from harness.scenario.limits import MAX_FILE_BYTES, check_scenario_limits
 from harness.scenario.model import (
     DEFAULT_DEADLINE_MS,
     INTERRUPTIONS,
+    JS_ANSWERS,
     NAME_PATTERN,
     CommandSpec,
     DescriptorSpec,
@@ -62,7 +63,7 @@ SCENARIO_KEYS = (
 COMMAND_KEYS = (
     "returns", "returns_each", "join", "raises", "duration_ms", "retry", "retry_until", "hint", "from",
     "labels", "result_labels", "result_descriptor", "value_labels", "value_descriptor", "effects",
-    "transform", "hang", "set_env", "mutates_input", "interrupts",
+    "transform", "hang", "set_env", "mutates_input", "interrupts", "returns_js", "member_descriptors",
 )  # fmt: skip
 DESCRIPTOR_KEYS = ("labels", "taint", "sources", "tools", "capability", "policy_context")
 TOOL_KEYS = ("name", "args", "audit_ref")
@@ -428,6 +429,8 @@ class _DocumentReader:
                 set_env=self.optional(table, key, "set_env", self.env) or {},
                 mutates_input=self.optional(table, key, "mutates_input", self.boolean) or False,
                 interrupts=self.optional(table, key, "interrupts", self.interruption),
+                returns_js=self.optional(table, key, "returns_js", self.js_answer),
+                member_descriptors=self.optional(table, key, "member_descriptors", self.descriptors),
             )
         except InvalidScenarioError:  # a ValueError too, already naming its key
             raise
@@ -439,6 +442,16 @@ class _DocumentReader:
         if name not in INTERRUPTIONS:
             raise self.expected(key, " or ".join(f'"{allowed}"' for allowed in INTERRUPTIONS), value)
         return name
+
+    def js_answer(self, value: object, key: str) -> str:
+        if value not in JS_ANSWERS:
+            raise self.expected(key, " or ".join(f'"{allowed}"' for allowed in JS_ANSWERS), value)
+        return value
+
+    def descriptors(self, value: object, key: str) -> tuple[DescriptorSpec, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.expected(key, "a non-empty array of descriptor tables", value)
+        return tuple(self.descriptor(item, _item(key, index)) for index, item in enumerate(value))
 
     def failing_effects(self, value: object, key: str) -> dict[str, str]:
         effects: dict[str, str] = {}

@@ -27,6 +27,7 @@ from typing import Literal, TypeAlias
 __all__ = [
     "DEFAULT_DEADLINE_MS",
     "INTERRUPTIONS",
+    "JS_ANSWERS",
     "NAME_PATTERN",
     "RESERVED_NAMES",
     "CommandSpec",
@@ -54,7 +55,10 @@ RESERVED_NAMES = frozenset({"__source__", "__identity__"})
 INTERRUPTIONS = ("KeyboardInterrupt", "SystemExit")
 """The ``BaseException`` classes a command may raise with ``interrupts``."""
 
-_ANSWER_KEYS = ("returns", "returns_each", "join", "raises", "interrupts")
+JS_ANSWERS = ("null", "undefined", "object")
+"""What ``returns_js`` may name: JavaScript answers TOML cannot write (JSON ``null``, ``undefined``, a non-JSON object)."""
+
+_ANSWER_KEYS = ("returns", "returns_each", "join", "raises", "interrupts", "returns_js")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,6 +136,9 @@ class CommandSpec:
     environment variables of ``set_env``, and with ``mutates_input`` changes
     its input's data in place (a dict gains ``"mutated_by_NAME": true``, a
     list gains ``NAME``).
+    ``returns_js`` answers with one of :data:`JS_ANSWERS`, and
+    ``member_descriptors`` makes the Nth item of an array answer (the Nth
+    value of a table answer) a value carrying the Nth descriptor.
 
     ``has_hint`` tells an absent hint from one given as ``None`` (JSON
     ``null``); it is set on its own whenever ``hint`` is not ``None``.
@@ -157,6 +164,8 @@ class CommandSpec:
     set_env: Mapping[str, str] = field(default_factory=dict, hash=False)
     mutates_input: bool = False
     interrupts: str | None = None
+    returns_js: str | None = None
+    member_descriptors: tuple[DescriptorSpec, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.hint is not None:
@@ -189,6 +198,16 @@ class CommandSpec:
             raise ValueError("CommandSpec.from_stage must be >= 0")
         if self.transform not in (None, "upper", "lower"):
             raise ValueError(f"transform must be 'upper' or 'lower', not {self.transform!r}")
+        if self.returns_js is not None and self.returns_js not in JS_ANSWERS:
+            raise ValueError(f"returns_js must be one of {', '.join(JS_ANSWERS)}, not {self.returns_js!r}")
+        if self.member_descriptors is not None:
+            if not isinstance(self.member_descriptors, tuple) or not all(
+                isinstance(spec, DescriptorSpec) for spec in self.member_descriptors
+            ):
+                raise ValueError("CommandSpec.member_descriptors must be a tuple of DescriptorSpec")
+            answers = [self.returns] if self.returns is not None else list(self.returns_each or ())
+            if not answers or not all(isinstance(answer, (list, dict)) for answer in answers):
+                raise ValueError("`member_descriptors` needs `returns` or `returns_each` answering arrays or tables")
         problem = self._conflict()
         if problem is not None:
             raise ValueError(problem)
@@ -260,6 +279,10 @@ class CommandSpec:
             document["mutates_input"] = True
         if self.interrupts is not None:
             document["interrupts"] = self.interrupts
+        if self.returns_js is not None:
+            document["returns_js"] = self.returns_js
+        if self.member_descriptors is not None:
+            document["member_descriptors"] = [spec.to_document() for spec in self.member_descriptors]
         return document
 
 

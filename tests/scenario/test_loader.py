@@ -30,8 +30,8 @@ HEAD = 'input = "x"\npipeline = "a"\n'
 """A valid start: cases append a `[commands.a]` table or change one key."""
 
 COMMAND_KEYS = (
-    "duration_ms, effects, from, hang, hint, interrupts, join, labels, mutates_input, raises, "
-    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, set_env, transform, "
+    "duration_ms, effects, from, hang, hint, interrupts, join, labels, member_descriptors, mutates_input, raises, "
+    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, returns_js, set_env, transform, "
     "value_descriptor, value_labels"
 )
 NAME_RULE = "use letters, digits, `_` and `-`, starting with a letter or `_`"
@@ -427,6 +427,32 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         HEAD + '[commands.a]\ninterrupts = "SystemExit"\nretry = true\n',
         "x.toml: commands.a: `interrupts` and `retry` cannot be combined",
     ),
+    "returns-js-unknown": (
+        "x.toml",
+        HEAD + '[commands.a]\nreturns_js = "NaN"\n',
+        'x.toml: commands.a.returns_js: expected "null" or "undefined" or "object", got "NaN"',
+    ),
+    "returns-js-and-returns": (
+        "x.toml",
+        HEAD + '[commands.a]\nreturns_js = "null"\nreturns = "x"\n',
+        "x.toml: commands.a: `returns` and `returns_js` cannot be combined (a command answers in one way)",
+    ),
+    "member-descriptors-not-an-array": (
+        "x.toml",
+        HEAD + '[commands.a]\nreturns = ["x"]\nmember_descriptors = { labels = ["pii"] }\n',
+        'x.toml: commands.a.member_descriptors: expected a non-empty array of descriptor tables, got {"labels": ["pii"]}',
+    ),
+    "member-descriptors-unknown-key": (
+        "x.toml",
+        HEAD + '[commands.a]\nreturns = ["x"]\nmember_descriptors = [{ label = ["pii"] }]\n',
+        "x.toml: commands.a.member_descriptors[0].label: unknown key, did you mean `labels`? "
+        "(expected one of: capability, labels, policy_context, sources, taint, tools)",
+    ),
+    "member-descriptors-on-a-text-answer": (
+        "x.toml",
+        HEAD + '[commands.a]\nreturns = "x"\nmember_descriptors = [{ labels = ["pii"] }]\n',
+        "x.toml: commands.a: `member_descriptors` needs `returns` or `returns_each` answering arrays or tables",
+    ),
     "result-labels-and-descriptor": (
         "x.toml",
         HEAD + '[commands.a]\nresult_labels = ["pii"]\nresult_descriptor = {}\n',
@@ -658,6 +684,19 @@ def test_input_and_source_together_when_the_source_reads_its_input() -> None:
     for seed in ({"returns": ["{input}!"]}, {"join": ","}, {}):
         document = {"input": "x", "source": "seed", "pipeline": "seed", "commands": {"seed": seed}}
         assert parse_scenario(document, path="x.toml", name="x").source == "seed"
+
+
+def test_returns_js_and_member_descriptors_load_and_write_back(tmp_path: Path) -> None:
+    path = tmp_path / "js.toml"
+    path.write_text(
+        HEAD.replace('"a"', '"a | b"') + '[commands.a]\nreturns_js = "undefined"\n'
+        '[commands.b]\nreturns_each = [["x"], { k = "v" }]\nmember_descriptors = [{ labels = ["pii"], taint = ["net"] }]\n',
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    assert scenario.commands["a"].returns_js == "undefined"
+    assert scenario.commands["b"].member_descriptors == (DescriptorSpec(labels=("pii",), taint=("net",)),)
+    assert load_scenario(dump_scenario(scenario, tmp_path / "again" / "js.toml")) == scenario
 
 
 def test_json_null_is_kept_for_input_and_hint(tmp_path: Path) -> None:
