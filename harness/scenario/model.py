@@ -54,7 +54,7 @@ RESERVED_NAMES = frozenset({"__source__", "__identity__"})
 INTERRUPTIONS = ("KeyboardInterrupt", "SystemExit")
 """The ``BaseException`` classes a command may raise with ``interrupts``."""
 
-_ANSWER_KEYS = ("returns", "returns_each", "join", "raises", "interrupts")
+_ANSWER_KEYS = ("returns", "returns_json", "returns_each", "join", "raises", "interrupts")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,7 +122,8 @@ class DescriptorSpec:
 class CommandSpec:
     """How one named command answers when a stage calls it.
 
-    It answers with ``returns``, the next item of ``returns_each`` (the last
+    It answers with ``returns``, the value of the JSON text ``returns_json``
+    (where JSON ``null`` may appear), the next item of ``returns_each`` (the last
     one repeats), the ``join`` of its input parsed as a JSON array, or raises
     ``raises``.  With ``retry`` it first asks for a retry (for calls before
     ``retry_until``, or always).  A command with none of these, and that does
@@ -139,6 +140,7 @@ class CommandSpec:
 
     name: str
     returns: JSONValue | None = field(default=None, hash=False)
+    returns_json: str | None = None
     returns_each: tuple[JSONValue, ...] | None = field(default=None, hash=False)
     join: str | None = None
     raises: str | None = None
@@ -171,6 +173,8 @@ class CommandSpec:
             raise ValueError(f'reserved command name "{self.name}" (the executor gives it its own meaning)')
         if self.returns is not None and not _is_plain(self.returns):
             raise ValueError("CommandSpec.returns must be a JSON-like value")
+        if self.returns_json is not None and not isinstance(self.returns_json, str):
+            raise ValueError("CommandSpec.returns_json must be a string of JSON text")
         if self.returns_each is not None and not (
             isinstance(self.returns_each, tuple) and self.returns_each and _is_plain(list(self.returns_each))
         ):
@@ -229,7 +233,7 @@ class CommandSpec:
     def to_document(self) -> dict[str, object]:
         """The command as a ``[commands.NAME]`` table, leaving out defaults."""
         document: dict[str, object] = {}
-        for key in ("returns", "join", "raises"):
+        for key in ("returns", "returns_json", "join", "raises"):
             if getattr(self, key) is not None:
                 document[key] = deepcopy(getattr(self, key))
         if self.returns_each is not None:

@@ -31,8 +31,8 @@ HEAD = 'input = "x"\npipeline = "a"\n'
 
 COMMAND_KEYS = (
     "duration_ms, effects, from, hang, hint, interrupts, join, labels, mutates_input, raises, "
-    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, set_env, transform, "
-    "value_descriptor, value_labels"
+    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, returns_json, set_env, "
+    "transform, value_descriptor, value_labels"
 )
 NAME_RULE = "use letters, digits, `_` and `-`, starting with a letter or `_`"
 
