@@ -119,15 +119,15 @@ SCENARIO_ERRORS = [
         ".toml", 'input = "x"\npipeline = "a"\n[commands.a]\nduraton_ms = 5\n',
         "commands.a.duraton_ms", "unknown key, did you mean `duration_ms`? (expected one of: duration_ms, "
         "effects, from, hang, hint, interrupts, join, labels, mutates_input, raises, result_descriptor, "
-        "result_labels, retry, retry_until, returns, returns_each, set_env, transform, value_descriptor, "
-        "value_labels)",
+        "result_labels, retry, retry_until, returns, returns_each, returns_json, set_env, transform, "
+        "value_descriptor, value_labels)",
         id="typo-command-key",
     ),
     pytest.param(
         ".json", '{"input": "x", "pipeline": "a", "commands": {"a": {"retrys": true}}}',
         "commands.a.retrys", "unknown key, did you mean `retry`? (expected one of: duration_ms, effects, from, "
         "hang, hint, interrupts, join, labels, mutates_input, raises, result_descriptor, result_labels, retry, "
-        "retry_until, returns, returns_each, set_env, transform, value_descriptor, value_labels)",
+        "retry_until, returns, returns_each, returns_json, set_env, transform, value_descriptor, value_labels)",
         id="typo-in-json",
     ),
     # Wrong types.
@@ -453,7 +453,8 @@ def test_record_writes_the_good_baselines_and_reports_the_invalid_file(write_sce
     message = (
         f"{bad}: commands.a.retuns: unknown key, did you mean `returns`? (expected one of: duration_ms, effects, "
         "from, hang, hint, interrupts, join, labels, mutates_input, raises, result_descriptor, result_labels, "
-        "retry, retry_until, returns, returns_each, set_env, transform, value_descriptor, value_labels)"
+        "retry, retry_until, returns, returns_each, returns_json, set_env, transform, value_descriptor, "
+        "value_labels)"
     )
     code, out, err = run_cli("record", str(good.parent))
     assert (code, err) == (EXIT_INVALID, f"harness record: {message}\n")
