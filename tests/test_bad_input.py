@@ -119,7 +119,7 @@ SCENARIO_ERRORS = [
         ".toml", 'input = "x"\npipeline = "a"\n[commands.a]\nduraton_ms = 5\n',
         "commands.a.duraton_ms", "unknown key, did you mean `duration_ms`? (expected one of: duration_ms, "
         "effects, from, hang, hint, interrupts, join, labels, member_descriptors, mutates_input, raises, "
-        "result_descriptor, result_labels, retry, retry_until, returns, returns_each, returns_js, set_env, "
+        "result_descriptor, result_labels, retry, retry_until, returns, returns_each, returns_js, returns_json, set_env, "
         "transform, value_descriptor, value_labels)",
         id="typo-command-key",
     ),
@@ -127,7 +127,7 @@ SCENARIO_ERRORS = [
         ".json", '{"input": "x", "pipeline": "a", "commands": {"a": {"retrys": true}}}',
         "commands.a.retrys", "unknown key, did you mean `retry`? (expected one of: duration_ms, effects, from, "
         "hang, hint, interrupts, join, labels, member_descriptors, mutates_input, raises, result_descriptor, "
-        "result_labels, retry, retry_until, returns, returns_each, returns_js, set_env, transform, "
+        "result_labels, retry, retry_until, returns, returns_each, returns_js, returns_json, set_env, transform, "
         "value_descriptor, value_labels)",
         id="typo-in-json",
     ),
@@ -454,7 +454,7 @@ def test_record_writes_the_good_baselines_and_reports_the_invalid_file(write_sce
     message = (
         f"{bad}: commands.a.retuns: unknown key, did you mean `returns`? (expected one of: duration_ms, effects, "
         "from, hang, hint, interrupts, join, labels, member_descriptors, mutates_input, raises, result_descriptor, "
-        "result_labels, retry, retry_until, returns, returns_each, returns_js, set_env, transform, "
+        "result_labels, retry, retry_until, returns, returns_each, returns_js, returns_json, set_env, transform, "
         "value_descriptor, value_labels)"
     )
     code, out, err = run_cli("record", str(good.parent))

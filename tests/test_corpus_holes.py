@@ -135,6 +135,35 @@ HOLES = {
         "harness/pipeline/values.py",
         (("        descriptor=shared.descriptor,\n", ""),),
         ("input-descriptor-capability-tools-through-group",),
+    # --- runner ---
+    # A branch's output finalized without its input (an argument dropped): an
+    # unlabelled branch then no longer carries the input's descriptor.
+    "branch-finalized-without-its-input": Hole(
+        RUNNER,
+        (
+            (
+                "finalize_stage_output(normalized, branch_input, value, own_descriptor, labels)",
+                "finalize_stage_output(normalized, value, own_descriptor, labels)",
+            ),
+        ),
+        ("label-unlabelled-branch-keeps-input-policy",),
+    ),
+    # Pacing switched on only for delays above 1 ms: a 1 ms delay no longer spaces the starts.
+    "pacing-ignores-a-one-millisecond-delay": Hole(
+        "harness/pipeline/concurrency.py",
+        (("pace_ms is not None and pace_ms > 0 else None", "pace_ms is not None and pace_ms > 1 else None"),),
+        ("pace-one-millisecond",),
+    ),
+    # A marker look-alike's null message written as `null` instead of taking its error text.
+    "null-marker-message-not-replaced-by-its-error": Hole(
+        "harness/pipeline/markers.py",
+        (
+            (
+                '"message": js_string(message if message is not None else error),',
+                '"message": js_string(message),',
+            ),
+        ),
+        ("marker-look-alike-null-fields",),
     ),
 }
 

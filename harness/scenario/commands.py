@@ -248,6 +248,8 @@ class ScenarioCommand:
             result: object = _substitute(spec.returns_each[min(call_number, len(spec.returns_each)) - 1], values)
         elif spec.returns is not None:
             result = _substitute(spec.returns, values)
+        elif spec.returns_json is not None:
+            result = json.loads(spec.returns_json)
         elif spec.join is not None:
             result = spec.join.join(self._api.js_string(item) for item in _json_array(input_text, self.spec.name))
         else:

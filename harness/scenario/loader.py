@@ -61,7 +61,7 @@ SCENARIO_KEYS = (
     "stages", "parallel_cap", "delay_ms", "env", "deadline_ms", "runs", "commands", "effects", "schedule",
 )  # fmt: skip
 COMMAND_KEYS = (
-    "returns", "returns_each", "join", "raises", "duration_ms", "retry", "retry_until", "hint", "from",
+    "returns", "returns_json", "returns_each", "join", "raises", "duration_ms", "retry", "retry_until", "hint", "from",
     "labels", "result_labels", "result_descriptor", "value_labels", "value_descriptor", "effects",
     "transform", "hang", "set_env", "mutates_input", "interrupts", "returns_js", "member_descriptors",
 )  # fmt: skip
@@ -245,6 +245,18 @@ class _DocumentReader:
             raise self.expected(key, "a string", value)
         return value
 
+    def json_text(self, value: object, key: str) -> str:
+        text = self.string(value, key)
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise self.fail(key, f"invalid JSON text: {describe_json_error(exc)}") from None
+        except (ValueError, RecursionError):  # an integer too long to convert, or absurd nesting
+            raise self.fail(key, "invalid JSON text: too large or nested too deeply") from None
+        if _depth(parsed) > MAX_VALUE_DEPTH:
+            raise self.fail(key, f"nested deeper than {MAX_VALUE_DEPTH} levels")
+        return text
+
     def strings(self, value: object, key: str) -> tuple[str, ...]:
         if not isinstance(value, list):
             raise self.expected(key, "an array of strings", value)
@@ -411,6 +423,7 @@ class _DocumentReader:
             return CommandSpec(
                 name=name,
                 returns=self.optional(table, key, "returns", self.value),
+                returns_json=self.optional(table, key, "returns_json", self.json_text),
                 returns_each=self.optional(table, key, "returns_each", self.answers),
                 join=self.optional(table, key, "join", self.string),
                 raises=self.optional(table, key, "raises", self.string),
@@ -545,3 +558,14 @@ def _show(value: object) -> str:
     else:
         text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
+
+
+def _depth(value: object) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0)."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level + 1)
+            pending.extend((member, level + 1) for member in (item.values() if isinstance(item, dict) else item))
+    return deepest

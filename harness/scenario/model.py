@@ -58,7 +58,7 @@ INTERRUPTIONS = ("KeyboardInterrupt", "SystemExit")
 JS_ANSWERS = ("null", "undefined", "object")
 """What ``returns_js`` may name: JavaScript answers TOML cannot write (JSON ``null``, ``undefined``, a non-JSON object)."""
 
-_ANSWER_KEYS = ("returns", "returns_each", "join", "raises", "interrupts", "returns_js")
+_ANSWER_KEYS = ("returns", "returns_json", "returns_each", "join", "raises", "interrupts", "returns_js")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,7 +126,8 @@ class DescriptorSpec:
 class CommandSpec:
     """How one named command answers when a stage calls it.
 
-    It answers with ``returns``, the next item of ``returns_each`` (the last
+    It answers with ``returns``, the value of the JSON text ``returns_json``
+    (where JSON ``null`` may appear), the next item of ``returns_each`` (the last
     one repeats), the ``join`` of its input parsed as a JSON array, or raises
     ``raises``.  With ``retry`` it first asks for a retry (for calls before
     ``retry_until``, or always).  A command with none of these, and that does
@@ -146,6 +147,7 @@ class CommandSpec:
 
     name: str
     returns: JSONValue | None = field(default=None, hash=False)
+    returns_json: str | None = None
     returns_each: tuple[JSONValue, ...] | None = field(default=None, hash=False)
     join: str | None = None
     raises: str | None = None
@@ -180,6 +182,8 @@ class CommandSpec:
             raise ValueError(f'reserved command name "{self.name}" (the executor gives it its own meaning)')
         if self.returns is not None and not _is_plain(self.returns):
             raise ValueError("CommandSpec.returns must be a JSON-like value")
+        if self.returns_json is not None and not isinstance(self.returns_json, str):
+            raise ValueError("CommandSpec.returns_json must be a string of JSON text")
         if self.returns_each is not None and not (
             isinstance(self.returns_each, tuple) and self.returns_each and _is_plain(list(self.returns_each))
         ):
@@ -248,7 +252,7 @@ class CommandSpec:
     def to_document(self) -> dict[str, object]:
         """The command as a ``[commands.NAME]`` table, leaving out defaults."""
         document: dict[str, object] = {}
-        for key in ("returns", "join", "raises"):
+        for key in ("returns", "returns_json", "join", "raises"):
             if getattr(self, key) is not None:
                 document[key] = deepcopy(getattr(self, key))
         if self.returns_each is not None:

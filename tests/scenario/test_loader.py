@@ -31,7 +31,7 @@ HEAD = 'input = "x"\npipeline = "a"\n'
 
 COMMAND_KEYS = (
     "duration_ms, effects, from, hang, hint, interrupts, join, labels, member_descriptors, mutates_input, raises, "
-    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, returns_js, set_env, transform, "
+    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, returns_js, returns_json, set_env, transform, "
     "value_descriptor, value_labels"
 )
 NAME_RULE = "use letters, digits, `_` and `-`, starting with a letter or `_`"
