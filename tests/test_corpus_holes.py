@@ -135,6 +135,7 @@ HOLES = {
         "harness/pipeline/values.py",
         (("        descriptor=shared.descriptor,\n", ""),),
         ("input-descriptor-capability-tools-through-group",),
+    ),
     # --- runner ---
     # A branch's output finalized without its input (an argument dropped): an
     # unlabelled branch then no longer carries the input's descriptor.
