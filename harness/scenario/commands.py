@@ -261,6 +261,9 @@ class ScenarioCommand:
             value = api.normalize_output(result)
             result = api.StructuredValue(value.type, value.text, value.data, value.metadata, carried)
         attached = descriptor_from_spec(spec.result_descriptor, api)
+        if spec.result_plain_descriptor is not None:
+            # As is, the way mlld's JS interop hands a plain object: the executor normalizes it.
+            attached = deepcopy(spec.result_plain_descriptor)
         return api.CommandResult(result, attached) if attached is not None else result
 
 

@@ -150,6 +150,7 @@ class CommandSpec:
     from_stage: int | None = None
     labels: tuple[str, ...] = ()
     result_descriptor: DescriptorSpec | None = None
+    result_plain_descriptor: JSONValue | None = field(default=None, hash=False)
     value_descriptor: DescriptorSpec | None = None
     effects: tuple[str, ...] = ()
     transform: Transform | None = None
@@ -177,6 +178,10 @@ class CommandSpec:
             raise ValueError("CommandSpec.returns_each must be a non-empty tuple of JSON-like values")
         if self.hint is not None and not _is_plain(self.hint):
             raise ValueError("CommandSpec.hint must be a JSON-like value")
+        if self.result_plain_descriptor is not None and not _is_plain(self.result_plain_descriptor):
+            raise ValueError("CommandSpec.result_plain_descriptor must be a JSON-like value")
+        if self.result_plain_descriptor is not None and self.result_descriptor is not None:
+            raise ValueError("`result_descriptor` and `result_plain_descriptor` cannot be combined")
         _check_strings(self.labels, "CommandSpec.labels")
         _check_strings(self.effects, "CommandSpec.effects")
         for effect in self.effects:
@@ -247,6 +252,8 @@ class CommandSpec:
         if self.labels:
             document["labels"] = list(self.labels)
         document.update(_descriptor_document("result", self.result_descriptor))
+        if self.result_plain_descriptor is not None:
+            document["result_plain_descriptor"] = deepcopy(self.result_plain_descriptor)
         document.update(_descriptor_document("value", self.value_descriptor))
         if self.effects:
             document["effects"] = list(self.effects)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 import typing
 from pathlib import Path
 
@@ -31,7 +32,8 @@ HEAD = 'input = "x"\npipeline = "a"\n'
 
 COMMAND_KEYS = (
     "duration_ms, effects, from, hang, hint, interrupts, join, labels, mutates_input, raises, "
-    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, set_env, transform, "
+    "result_descriptor, result_labels, result_plain_descriptor, retry, retry_until, returns, returns_each, set_env, "
+    "transform, "
     "value_descriptor, value_labels"
 )
 NAME_RULE = "use letters, digits, `_` and `-`, starting with a letter or `_`"
@@ -433,6 +435,18 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         "x.toml: commands.a: `result_labels` and `result_descriptor` cannot be combined "
         "(put the labels in `result_descriptor.labels`)",
     ),
+    "result-descriptor-and-plain-descriptor": (
+        "x.toml",
+        HEAD + '[commands.a]\nresult_descriptor = {}\nresult_plain_descriptor = { labels = "pii" }\n',
+        "x.toml: commands.a: `result_descriptor` and `result_plain_descriptor` cannot be combined "
+        "(a result has one descriptor)",
+    ),
+    "result-plain-descriptor-date": (
+        "x.toml",
+        HEAD + "[commands.a]\nresult_plain_descriptor = { at = 1979-05-27 }\n",
+        "x.toml: commands.a.result_plain_descriptor.at: TOML dates and times are not supported, "
+        "got 1979-05-27 (quote it to make a string)",
+    ),
     # Failing effects.
     "effect-without-raises": (
         "x.toml",
@@ -658,6 +672,20 @@ def test_input_and_source_together_when_the_source_reads_its_input() -> None:
     for seed in ({"returns": ["{input}!"]}, {"join": ","}, {}):
         document = {"input": "x", "source": "seed", "pipeline": "seed", "commands": {"seed": seed}}
         assert parse_scenario(document, path="x.toml", name="x").source == "seed"
+
+
+def test_a_plain_result_descriptor_is_kept_as_written(tmp_path: Path) -> None:
+    """``result_plain_descriptor`` is any TOML value, kept unchecked for the executor (a loader that built it is seen)."""
+    text = HEAD + '[commands.a]\nresult_plain_descriptor = { labels = "pii", tools = { name = "t" }, capability = 7 }\n'
+    scenario = parse_scenario(tomllib.loads(text), path="x.toml", name="x")
+    plain = {"labels": "pii", "tools": {"name": "t"}, "capability": 7}
+    assert scenario.commands["a"].result_plain_descriptor == plain
+    assert scenario.commands["a"].result_descriptor is None
+    path = tmp_path / "x.toml"
+    dump_scenario(scenario, path)
+    assert load_scenario(path).commands["a"].result_plain_descriptor == plain
+    text = HEAD + '[commands.a]\nresult_plain_descriptor = "secret"\n'
+    assert parse_scenario(tomllib.loads(text), path="x.toml", name="x").commands["a"].result_plain_descriptor == "secret"
 
 
 def test_json_null_is_kept_for_input_and_hint(tmp_path: Path) -> None:
