@@ -236,7 +236,7 @@ class ScenarioCommand:
             if spec.from_stage is not None:
                 signal["from"] = spec.from_stage
             return signal
-        if spec.raises is not None:
+        if spec.raises is not None and (spec.raises_from is None or call_number >= spec.raises_from):
             raise RuntimeError(_substitute(spec.raises, values))
         return self._wrap(self._result(input_text, values, call_number))
 

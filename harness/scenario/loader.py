@@ -62,7 +62,7 @@ SCENARIO_KEYS = (
 COMMAND_KEYS = (
     "returns", "returns_each", "join", "raises", "duration_ms", "retry", "retry_until", "hint", "from",
     "labels", "result_labels", "result_descriptor", "value_labels", "value_descriptor", "effects",
-    "transform", "hang", "set_env", "mutates_input", "interrupts", "result_plain_descriptor",
+    "transform", "hang", "set_env", "mutates_input", "interrupts", "result_plain_descriptor", "raises_from",
 )  # fmt: skip
 DESCRIPTOR_KEYS = ("labels", "taint", "sources", "tools", "capability", "policy_context")
 TOOL_KEYS = ("name", "args", "audit_ref")
@@ -422,6 +422,7 @@ class _DocumentReader:
                 returns_each=self.optional(table, key, "returns_each", self.answers),
                 join=self.optional(table, key, "join", self.string),
                 raises=self.optional(table, key, "raises", self.string),
+                raises_from=self.optional(table, key, "raises_from", self.positive),
                 duration_ms=self.optional(table, key, "duration_ms", self.count) or 0,
                 retry=self.optional(table, key, "retry", self.boolean) or False,
                 retry_until=self.optional(table, key, "retry_until", self.positive),

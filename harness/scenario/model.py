@@ -142,6 +142,7 @@ class CommandSpec:
     returns_each: tuple[JSONValue, ...] | None = field(default=None, hash=False)
     join: str | None = None
     raises: str | None = None
+    raises_from: int | None = None
     duration_ms: int = 0
     retry: bool = False
     retry_until: int | None = None
@@ -190,6 +191,8 @@ class CommandSpec:
             raise ValueError("CommandSpec.duration_ms must be >= 0")
         if self.retry_until is not None and self.retry_until < 1:
             raise ValueError("CommandSpec.retry_until must be >= 1")
+        if self.raises_from is not None and self.raises_from < 1:
+            raise ValueError("CommandSpec.raises_from must be >= 1")
         if self.from_stage is not None and self.from_stage < 0:
             raise ValueError("CommandSpec.from_stage must be >= 0")
         if self.transform not in (None, "upper", "lower"):
@@ -207,6 +210,8 @@ class CommandSpec:
                 return f"`{failing}` and `retry` cannot be combined"
             if getattr(self, failing) is not None and self.hang:
                 return f"`hang` and `{failing}` cannot be combined"
+        if self.raises_from is not None and self.raises is None:
+            return "`raises_from` requires `raises`"
         for key, given_here in (
             ("retry_until", self.retry_until is not None),
             ("hint", self.has_hint),
@@ -226,7 +231,7 @@ class CommandSpec:
     @property
     def reads_input(self) -> bool:
         """Whether the answer depends on the input: identity, ``join`` or an ``{input}`` template."""
-        if self.is_identity or self.join is not None:
+        if self.is_identity or self.join is not None or self.raises_from is not None:
             return True
         templates = (self.returns, list(self.returns_each or ()), self.raises, self.hint)
         return any(_mentions_input(template) for template in templates)
@@ -243,6 +248,8 @@ class CommandSpec:
             document["duration_ms"] = self.duration_ms
         if self.retry:
             document["retry"] = True
+        if self.raises_from is not None:
+            document["raises_from"] = self.raises_from
         if self.retry_until is not None:
             document["retry_until"] = self.retry_until
         if self.has_hint:

@@ -31,7 +31,7 @@ HEAD = 'input = "x"\npipeline = "a"\n'
 """A valid start: cases append a `[commands.a]` table or change one key."""
 
 COMMAND_KEYS = (
-    "duration_ms, effects, from, hang, hint, interrupts, join, labels, mutates_input, raises, "
+    "duration_ms, effects, from, hang, hint, interrupts, join, labels, mutates_input, raises, raises_from, "
     "result_descriptor, result_labels, result_plain_descriptor, retry, retry_until, returns, returns_each, set_env, "
     "transform, "
     "value_descriptor, value_labels"
@@ -441,6 +441,16 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         "x.toml: commands.a: `result_descriptor` and `result_plain_descriptor` cannot be combined "
         "(a result has one descriptor)",
     ),
+    "raises-from-without-raises": (
+        "x.toml",
+        HEAD + "[commands.a]\nraises_from = 2\n",
+        "x.toml: commands.a: `raises_from` requires `raises`",
+    ),
+    "raises-from-zero": (
+        "x.toml",
+        HEAD + '[commands.a]\nraises = "boom"\nraises_from = 0\n',
+        "x.toml: commands.a.raises_from: expected a positive integer, got 0",
+    ),
     "result-plain-descriptor-date": (
         "x.toml",
         HEAD + "[commands.a]\nresult_plain_descriptor = { at = 1979-05-27 }\n",
@@ -686,6 +696,17 @@ def test_a_plain_result_descriptor_is_kept_as_written(tmp_path: Path) -> None:
     assert load_scenario(path).commands["a"].result_plain_descriptor == plain
     text = HEAD + '[commands.a]\nresult_plain_descriptor = "secret"\n'
     assert parse_scenario(tomllib.loads(text), path="x.toml", name="x").commands["a"].result_plain_descriptor == "secret"
+
+
+def test_raises_from_is_read_and_round_trips(tmp_path: Path) -> None:
+    """``raises_from`` is kept with its ``raises`` and written back (a loader that dropped it is seen)."""
+    text = HEAD + '[commands.a]\nraises = "down"\nraises_from = 2\n'
+    scenario = parse_scenario(tomllib.loads(text), path="x.toml", name="x")
+    assert (scenario.commands["a"].raises, scenario.commands["a"].raises_from) == ("down", 2)
+    assert scenario.commands["a"].reads_input
+    path = tmp_path / "x.toml"
+    dump_scenario(scenario, path)
+    assert load_scenario(path).commands["a"].raises_from == 2
 
 
 def test_json_null_is_kept_for_input_and_hint(tmp_path: Path) -> None:
