@@ -165,6 +165,24 @@ HOLES = {
             ),
         ),
         ("marker-look-alike-null-fields",),
+    # --- executor ---
+    "sequential-stage-loses-its-result-descriptor": Hole(
+        "harness/pipeline/executor.py",
+        (("label_descriptor(command, result_descriptor)", "label_descriptor(command, None)"),),
+        ("label-sequential-result-descriptor", "label-plain-result-descriptor-normalized"),
+    ),
+    "source-output-not-cached-for-entry-1": Hole(
+        "harness/pipeline/executor.py",
+        (("        self._cache.set(0, value)\n        return StageSuccess(value)", "        return StageSuccess(value)"),),
+        ("kind-source-labels-reach-entry1",),
+    ),
+    "plain-descriptor-strings-not-taken-as-lists": Hole(
+        "harness/pipeline/descriptors.py",
+        (
+            ('labels=_as_strings(value.get("labels")),', 'labels=value.get("labels") or (),'),
+            ('taint=_as_strings(value.get("taint")),', 'taint=value.get("taint") or (),'),
+        ),
+        ("label-plain-result-descriptor-normalized",),
     ),
 }
 

@@ -236,7 +236,7 @@ class ScenarioCommand:
             if spec.from_stage is not None:
                 signal["from"] = spec.from_stage
             return signal
-        if spec.raises is not None:
+        if spec.raises is not None and (spec.raises_from is None or call_number >= spec.raises_from):
             raise RuntimeError(_substitute(spec.raises, values))
         return self._wrap(self._result(input_text, values, call_number))
 
@@ -267,6 +267,9 @@ class ScenarioCommand:
             value = api.normalize_output(result)
             result = api.StructuredValue(value.type, value.text, value.data, value.metadata, carried)
         attached = descriptor_from_spec(spec.result_descriptor, api)
+        if spec.result_plain_descriptor is not None:
+            # As is, the way mlld's JS interop hands a plain object: the executor normalizes it.
+            attached = deepcopy(spec.result_plain_descriptor)
         return api.CommandResult(result, attached) if attached is not None else result
 
 

@@ -64,6 +64,7 @@ COMMAND_KEYS = (
     "returns", "returns_json", "returns_each", "join", "raises", "duration_ms", "retry", "retry_until", "hint", "from",
     "labels", "result_labels", "result_descriptor", "value_labels", "value_descriptor", "effects",
     "transform", "hang", "set_env", "mutates_input", "interrupts", "returns_js", "member_descriptors",
+    "result_plain_descriptor", "raises_from",
 )  # fmt: skip
 DESCRIPTOR_KEYS = ("labels", "taint", "sources", "tools", "capability", "policy_context")
 TOOL_KEYS = ("name", "args", "audit_ref")
@@ -368,6 +369,15 @@ class _DocumentReader:
             return DescriptorSpec(labels=self.strings(table[short], _child(key, short)))
         return self.optional(table, key, full, self.descriptor)
 
+    def plain_descriptor(self, table: Mapping[str, object], key: str) -> JSONValue | None:
+        """``result_plain_descriptor``: any TOML value, handed to the executor as is; not with the other result forms."""
+        name = "result_plain_descriptor"
+        if name in table:
+            for other in ("result_labels", "result_descriptor"):
+                if other in table:
+                    raise self.fail(key, f"`{other}` and `{name}` cannot be combined (a result has one descriptor)")
+        return self.optional(table, key, name, self.value)
+
     def stages(self, document: Mapping[str, object]) -> tuple[tuple[StageSpec, ...], list[str]]:
         """The stages in either form, and the key path of each command name in them."""
         if "pipeline" in document and "stages" in document:
@@ -427,6 +437,7 @@ class _DocumentReader:
                 returns_each=self.optional(table, key, "returns_each", self.answers),
                 join=self.optional(table, key, "join", self.string),
                 raises=self.optional(table, key, "raises", self.string),
+                raises_from=self.optional(table, key, "raises_from", self.positive),
                 duration_ms=self.optional(table, key, "duration_ms", self.count) or 0,
                 retry=self.optional(table, key, "retry", self.boolean) or False,
                 retry_until=self.optional(table, key, "retry_until", self.positive),
@@ -435,6 +446,7 @@ class _DocumentReader:
                 from_stage=self.optional(table, key, "from", self.count),
                 labels=self.optional(table, key, "labels", self.strings) or (),
                 result_descriptor=self.labelled(table, key, "result"),
+                result_plain_descriptor=self.plain_descriptor(table, key),
                 value_descriptor=self.labelled(table, key, "value"),
                 effects=self.optional(table, key, "effects", self.effect_names) or (),
                 transform=self.optional(table, key, "transform", self.transform),

@@ -151,6 +151,7 @@ class CommandSpec:
     returns_each: tuple[JSONValue, ...] | None = field(default=None, hash=False)
     join: str | None = None
     raises: str | None = None
+    raises_from: int | None = None
     duration_ms: int = 0
     retry: bool = False
     retry_until: int | None = None
@@ -159,6 +160,7 @@ class CommandSpec:
     from_stage: int | None = None
     labels: tuple[str, ...] = ()
     result_descriptor: DescriptorSpec | None = None
+    result_plain_descriptor: JSONValue | None = field(default=None, hash=False)
     value_descriptor: DescriptorSpec | None = None
     effects: tuple[str, ...] = ()
     transform: Transform | None = None
@@ -190,6 +192,10 @@ class CommandSpec:
             raise ValueError("CommandSpec.returns_each must be a non-empty tuple of JSON-like values")
         if self.hint is not None and not _is_plain(self.hint):
             raise ValueError("CommandSpec.hint must be a JSON-like value")
+        if self.result_plain_descriptor is not None and not _is_plain(self.result_plain_descriptor):
+            raise ValueError("CommandSpec.result_plain_descriptor must be a JSON-like value")
+        if self.result_plain_descriptor is not None and self.result_descriptor is not None:
+            raise ValueError("`result_descriptor` and `result_plain_descriptor` cannot be combined")
         _check_strings(self.labels, "CommandSpec.labels")
         _check_strings(self.effects, "CommandSpec.effects")
         for effect in self.effects:
@@ -198,6 +204,8 @@ class CommandSpec:
             raise ValueError("CommandSpec.duration_ms must be >= 0")
         if self.retry_until is not None and self.retry_until < 1:
             raise ValueError("CommandSpec.retry_until must be >= 1")
+        if self.raises_from is not None and self.raises_from < 1:
+            raise ValueError("CommandSpec.raises_from must be >= 1")
         if self.from_stage is not None and self.from_stage < 0:
             raise ValueError("CommandSpec.from_stage must be >= 0")
         if self.transform not in (None, "upper", "lower"):
@@ -225,6 +233,8 @@ class CommandSpec:
                 return f"`{failing}` and `retry` cannot be combined"
             if getattr(self, failing) is not None and self.hang:
                 return f"`hang` and `{failing}` cannot be combined"
+        if self.raises_from is not None and self.raises is None:
+            return "`raises_from` requires `raises`"
         for key, given_here in (
             ("retry_until", self.retry_until is not None),
             ("hint", self.has_hint),
@@ -244,7 +254,7 @@ class CommandSpec:
     @property
     def reads_input(self) -> bool:
         """Whether the answer depends on the input: identity, ``join`` or an ``{input}`` template."""
-        if self.is_identity or self.join is not None:
+        if self.is_identity or self.join is not None or self.raises_from is not None:
             return True
         templates = (self.returns, list(self.returns_each or ()), self.raises, self.hint)
         return any(_mentions_input(template) for template in templates)
@@ -261,6 +271,8 @@ class CommandSpec:
             document["duration_ms"] = self.duration_ms
         if self.retry:
             document["retry"] = True
+        if self.raises_from is not None:
+            document["raises_from"] = self.raises_from
         if self.retry_until is not None:
             document["retry_until"] = self.retry_until
         if self.has_hint:
@@ -270,6 +282,8 @@ class CommandSpec:
         if self.labels:
             document["labels"] = list(self.labels)
         document.update(_descriptor_document("result", self.result_descriptor))
+        if self.result_plain_descriptor is not None:
+            document["result_plain_descriptor"] = deepcopy(self.result_plain_descriptor)
         document.update(_descriptor_document("value", self.value_descriptor))
         if self.effects:
             document["effects"] = list(self.effects)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 import typing
 from pathlib import Path
 
@@ -31,7 +32,8 @@ HEAD = 'input = "x"\npipeline = "a"\n'
 
 COMMAND_KEYS = (
     "duration_ms, effects, from, hang, hint, interrupts, join, labels, member_descriptors, mutates_input, raises, "
-    "result_descriptor, result_labels, retry, retry_until, returns, returns_each, returns_js, returns_json, set_env, transform, "
+    "raises_from, result_descriptor, result_labels, result_plain_descriptor, retry, retry_until, returns, "
+    "returns_each, returns_js, returns_json, set_env, transform, "
     "value_descriptor, value_labels"
 )
 NAME_RULE = "use letters, digits, `_` and `-`, starting with a letter or `_`"
@@ -459,6 +461,28 @@ BAD_FILES: dict[str, tuple[str, str | bytes, str]] = {
         "x.toml: commands.a: `result_labels` and `result_descriptor` cannot be combined "
         "(put the labels in `result_descriptor.labels`)",
     ),
+    "result-descriptor-and-plain-descriptor": (
+        "x.toml",
+        HEAD + '[commands.a]\nresult_descriptor = {}\nresult_plain_descriptor = { labels = "pii" }\n',
+        "x.toml: commands.a: `result_descriptor` and `result_plain_descriptor` cannot be combined "
+        "(a result has one descriptor)",
+    ),
+    "raises-from-without-raises": (
+        "x.toml",
+        HEAD + "[commands.a]\nraises_from = 2\n",
+        "x.toml: commands.a: `raises_from` requires `raises`",
+    ),
+    "raises-from-zero": (
+        "x.toml",
+        HEAD + '[commands.a]\nraises = "boom"\nraises_from = 0\n',
+        "x.toml: commands.a.raises_from: expected a positive integer, got 0",
+    ),
+    "result-plain-descriptor-date": (
+        "x.toml",
+        HEAD + "[commands.a]\nresult_plain_descriptor = { at = 1979-05-27 }\n",
+        "x.toml: commands.a.result_plain_descriptor.at: TOML dates and times are not supported, "
+        "got 1979-05-27 (quote it to make a string)",
+    ),
     # Failing effects.
     "effect-without-raises": (
         "x.toml",
@@ -697,6 +721,31 @@ def test_returns_js_and_member_descriptors_load_and_write_back(tmp_path: Path) -
     assert scenario.commands["a"].returns_js == "undefined"
     assert scenario.commands["b"].member_descriptors == (DescriptorSpec(labels=("pii",), taint=("net",)),)
     assert load_scenario(dump_scenario(scenario, tmp_path / "again" / "js.toml")) == scenario
+
+
+def test_a_plain_result_descriptor_is_kept_as_written(tmp_path: Path) -> None:
+    """``result_plain_descriptor`` is any TOML value, kept unchecked for the executor (a loader that built it is seen)."""
+    text = HEAD + '[commands.a]\nresult_plain_descriptor = { labels = "pii", tools = { name = "t" }, capability = 7 }\n'
+    scenario = parse_scenario(tomllib.loads(text), path="x.toml", name="x")
+    plain = {"labels": "pii", "tools": {"name": "t"}, "capability": 7}
+    assert scenario.commands["a"].result_plain_descriptor == plain
+    assert scenario.commands["a"].result_descriptor is None
+    path = tmp_path / "x.toml"
+    dump_scenario(scenario, path)
+    assert load_scenario(path).commands["a"].result_plain_descriptor == plain
+    text = HEAD + '[commands.a]\nresult_plain_descriptor = "secret"\n'
+    assert parse_scenario(tomllib.loads(text), path="x.toml", name="x").commands["a"].result_plain_descriptor == "secret"
+
+
+def test_raises_from_is_read_and_round_trips(tmp_path: Path) -> None:
+    """``raises_from`` is kept with its ``raises`` and written back (a loader that dropped it is seen)."""
+    text = HEAD + '[commands.a]\nraises = "down"\nraises_from = 2\n'
+    scenario = parse_scenario(tomllib.loads(text), path="x.toml", name="x")
+    assert (scenario.commands["a"].raises, scenario.commands["a"].raises_from) == ("down", 2)
+    assert scenario.commands["a"].reads_input
+    path = tmp_path / "x.toml"
+    dump_scenario(scenario, path)
+    assert load_scenario(path).commands["a"].raises_from == 2
 
 
 def test_json_null_is_kept_for_input_and_hint(tmp_path: Path) -> None:
