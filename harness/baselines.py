@@ -39,7 +39,7 @@ __all__ = [
     "write_atomic",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 BASELINE_SUFFIX: Final = ".baseline.json"
 REQUIRED_FIELDS: Final = (
     "scenario",

@@ -209,7 +209,7 @@ async def observe_async(scenario: Scenario, implementation: Implementation) -> O
         "latest_errors": first["latest_errors"],
         "effects": [
             {"stage": e.stage, "branch": e.branch, "command": e.command, "effect": e.effect,
-             "text": e.text, "at_ms": e.at_ms, "error": e.error}
+             "text": e.text, "at_ms": e.at_ms, "error": e.error, **_descriptor_document(e.descriptor, api)}
             for e in recorder.effects
         ],
         "events": first["events"],
@@ -290,14 +290,35 @@ def _stage_documents(
 
 
 def _value_document(value: StructuredValue | None, api: ExecutorApi) -> dict[str, Any]:
+    """A value's type, text, data and descriptor; for a parallel aggregate also its metadata (spec section 6).
+
+    An aggregate's metadata holds its ``errors`` (the markers) and its
+    ``stages``, each branch's own finalized value (``branches`` here, with its
+    type, text, data and descriptor): the contract keeps both (spec section 10, item 5).
+    """
     if value is None:
-        return dict.fromkeys(("type", "text", "data", "errors"), None) | _descriptor_document(None, api)
-    errors = (value.metadata or {}).get("errors") if value.type == "array" else None
+        return dict.fromkeys(("type", "text", "data", "errors"), None) | _descriptor_document(None, api) | {
+            "branches": None
+        }
+    metadata = (value.metadata or {}) if value.type == "array" else {}
+    errors, branches = metadata.get("errors"), metadata.get("stages")
     return {
         "type": value.type,
         "text": value.text,
         "data": _plain(value.data, api),
         "errors": _plain(errors, api) if isinstance(errors, list) else [],
+        **_descriptor_document(value.descriptor, api),
+        "branches": [_branch_document(branch, api) for branch in branches] if isinstance(branches, list) else None,
+    }
+
+
+def _branch_document(value: object, api: ExecutorApi) -> dict[str, Any]:
+    if not isinstance(value, api.StructuredValue):
+        return {"type": None, "text": None, "data": _plain(value, api)} | _descriptor_document(None, api)
+    return {
+        "type": value.type,
+        "text": value.text,
+        "data": _plain(value.data, api),
         **_descriptor_document(value.descriptor, api),
     }
 

@@ -323,12 +323,12 @@ BASELINE_ERRORS = [
     pytest.param({"schema_version": _DROP}, "schema_version", "required field missing", id="no-schema-version"),
     pytest.param({"timeline": _DROP}, "timeline", "required field missing", id="lacks-a-field"),
     pytest.param(
-        {"schema_version": 2}, "schema_version", "expected 1, got 2 (re-record it with `harness record --force`)",
+        {"schema_version": 1}, "schema_version", "expected 2, got 1 (re-record it with `harness record --force`)",
         id="other-schema-version",
     ),
     pytest.param(
-        {"schema_version": "1"}, "schema_version",
-        'expected 1, got "1" (re-record it with `harness record --force`)',
+        {"schema_version": "2"}, "schema_version",
+        'expected 2, got "2" (re-record it with `harness record --force`)',
         id="schema-version-as-text",
     ),
     pytest.param({"events": {}}, "events", "expected a list, got {}", id="field-of-wrong-type"),
@@ -533,7 +533,7 @@ def test_python_dash_m_harness_check_reports_a_bad_baseline_without_traceback(pi
         [sys.executable, "-m", "harness", "check", pinned_scenario.name],
         cwd=pinned_scenario.parent, capture_output=True, text=True, check=False,
     )
-    message = f"{baseline.name}: schema_version: expected 1, got 7 (re-record it with `harness record --force`)"
+    message = f"{baseline.name}: schema_version: expected 2, got 7 (re-record it with `harness record --force`)"
     assert completed.returncode == EXIT_INVALID
     assert completed.stderr == f"harness check: {message}\n"
     closing = f"failed scenarios (1):\n  INVALID          {pinned_scenario.name}\n"

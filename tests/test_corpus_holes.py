@@ -8,6 +8,9 @@ corpus and a user's trial showed slipping through: a raising labelled branch
 still adding its command's labels, labels merged in completion order, a later
 group's errors holding an earlier group's markers, a labelled branch losing
 its command-result descriptor, and answers that merely look like a retry.
+The blocks after them come from reviewing every survivor of the corpus's
+mutation run (``benchmarks/power.py``), module by module: for each a
+representative mistake and the scenarios written for it.
 """
 
 from __future__ import annotations
@@ -165,6 +168,7 @@ HOLES = {
             ),
         ),
         ("marker-look-alike-null-fields",),
+    ),
     # --- executor ---
     "sequential-stage-loses-its-result-descriptor": Hole(
         "harness/pipeline/executor.py",
@@ -183,6 +187,26 @@ HOLES = {
             ('taint=_as_strings(value.get("taint")),', 'taint=value.get("taint") or (),'),
         ),
         ("label-plain-result-descriptor-normalized",),
+    ),
+    # --- observation ---
+    # Pinned since observations record what each effect saw beyond its text, and
+    # each aggregate's branch values (metadata `stages`); both were invisible before.
+    "effects-run-before-the-branch-is-finalized": Hole(
+        RUNNER,
+        (
+            (
+                "            finalize_stage_output(normalized, branch_input, value, own_descriptor, labels)\n"
+                "            await runtime.run_effects(command, normalized, context)\n",
+                "            await runtime.run_effects(command, normalized, context)\n"
+                "            finalize_stage_output(normalized, branch_input, value, own_descriptor, labels)\n",
+            ),
+        ),
+        ("effect-sees-branch-labels",),
+    ),
+    "aggregate-metadata-holds-branch-data-not-values": Hole(
+        RUNNER,
+        (('metadata={"stages": values, "errors": errors},', 'metadata={"stages": data, "errors": errors},'),),
+        ("effect-sees-branch-labels", "order-varied-durations"),
     ),
 }
 

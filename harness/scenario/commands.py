@@ -101,7 +101,7 @@ class CallRecord:
 @final
 @dataclass(frozen=True, slots=True)
 class EffectRecord:
-    """One effect run: the command it belongs to, the output text it saw, and its failure if any."""
+    """One effect run: the command it belongs to, the output it saw (text and descriptor), and its failure if any."""
 
     stage: int
     branch: int | None
@@ -110,6 +110,7 @@ class EffectRecord:
     text: str
     at_ms: int
     error: str | None = None
+    descriptor: SecurityDescriptor | None = None
 
 
 class Recorder:
@@ -347,7 +348,8 @@ class ScenarioEffect:
         placeholders = _placeholders(value.text, context, self._api)
         error = None if self._failure is None else str(_substitute(self._failure, placeholders))
         self._recorder.effects.append(EffectRecord(
-            context.stage, context.parallel_index, self._command, self.name, value.text, virtual_now_ms(), error
+            context.stage, context.parallel_index, self._command, self.name, value.text, virtual_now_ms(), error,
+            value.descriptor,
         ))
         if error is not None:
             raise RuntimeError(error)
