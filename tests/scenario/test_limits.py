@@ -45,7 +45,9 @@ REFUSED = [
     ("duration", HEAD + "[commands.a]\nduration_ms = 1000000000001\n", "commands.a.duration_ms",
      "1000000000001 ms is past the limit of 1000000000000 ms (about 31 years) (a scenario this large is surely a mistake)"),
     ("deadline", HEAD + "deadline_ms = 99999999999999\n[commands.a]\n", "deadline_ms",
-     "99999999999999 ms is past the limit of 1000000000000 ms (about 31 years) (a scenario this large is surely a mistake)"),
+     "99999999999999 ms is past the limit of 10000000000 ms (about 116 days) (a scenario this large is surely a mistake)"),
+    ("deadline-just-past", HEAD + "deadline_ms = 10000000001\n[commands.a]\n", "deadline_ms",
+     "10000000001 ms is past the limit of 10000000000 ms (about 116 days) (a scenario this large is surely a mistake)"),
     ("retry-until", HEAD + "[commands.a]\nretry = true\nretry_until = 100001\n", "commands.a.retry_until",
      "100001 is past the limit of 100,000 (a scenario this large is surely a mistake)"),
     ("branches", _group(MAX_BRANCHES + 1), "stages[0]",
@@ -124,3 +126,18 @@ def test_baseline_json_messages_never_read_at_at(tmp_path: Path) -> None:
     baseline.write_text('{"a": "x\ty"}', encoding="utf-8")
     with pytest.raises(InvalidBaselineError, match=r"invalid JSON: Invalid control character \(at line 1, column 9\)$"):
         load_baseline(baseline)
+
+
+def test_a_duration_past_the_deadline_ends_at_the_deadline_at_once(write_scenario) -> None:
+    """The longest wait under the longest deadline ends there, in well under a second of wall time.
+
+    The planted mistake, tried: with deadline_ms allowed up to 10^12 like the
+    durations, a deadline of 10^12 ms and a 2 x 10^10 ms wait spun for over a minute
+    (the float clock's step past 10^7 s is coarser than the loop's resolution).
+    """
+    text = HEAD.replace('pipeline = "a"', 'pipeline = "a"\ndeadline_ms = 10000000000') + (
+        "[commands.a]\nduration_ms = 1000000000000\n"
+    )
+    code, _, err = run_cli("run", str(write_scenario("longest", text)))
+    assert code == 1
+    assert "deadline_ms 10000000000 reached at virtual 10000000000 ms" in err
