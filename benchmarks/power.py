@@ -64,8 +64,11 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 OUT: Final = ROOT / "artifacts" / "power"
 VERDICTS: Final = ROOT / "benchmarks" / "power_verdicts"
 AREA: Final = "harness/pipeline/*"
-COPIED: Final = ("harness", "tests", "baselines", "benchmarks", "README.md", "pyproject.toml", "tox.ini")
-ALSO_COPY: Final = ("baselines/", "benchmarks/", "README.md", "tox.ini")
+COPIED: Final = (
+    "harness", "tests", "baselines", "benchmarks", ".ci", ".github", "README.md", "pyproject.toml", "tox.ini"
+)
+# What the tests read besides the code (the suite's README and CI tests read .ci/ and .github/).
+ALSO_COPY: Final = ("baselines/", "benchmarks/", ".ci/", ".github/", "README.md", "tox.ini")
 CORPUS_TEST: Final = "tests/test_corpus_check.py"
 SUITE_EXCLUDED: Final = (
     # git histories, `harness freeze` and `--reference REV`: subprocesses and git
@@ -189,7 +192,7 @@ def prepare(selection: str, only_mutate: Sequence[str], *, fresh: bool) -> Path:
     pyproject = work / "pyproject.toml"
     pyproject.write_text(_without_mutmut_table(pyproject.read_text(encoding="utf-8")) + "\n" + mutmut_table(selection, only_mutate))
     mutants = work / "mutants"
-    for name in ("tests", "baselines", "benchmarks", "README.md", "pyproject.toml", "tox.ini"):
+    for name in ("tests", "baselines", "benchmarks", ".ci", ".github", "README.md", "pyproject.toml", "tox.ini"):
         stale = mutants / name
         if stale.is_dir():
             shutil.rmtree(stale)
