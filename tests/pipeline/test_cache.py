@@ -65,3 +65,10 @@ def test_update_initial_replaces_initial_and_final() -> None:
     cache.update_initial(replacement)
     assert cache.initial is replacement and cache.final is replacement
     assert cache.get(-1, "x") is replacement
+
+
+def test_a_new_cache_has_no_initial_and_no_final_value() -> None:
+    """Before a run initializes it, the cache holds nothing: both values are ``None`` (not empty text)."""
+    cache = StageOutputCache()
+    assert cache.initial is None
+    assert cache.final is None

@@ -1353,3 +1353,72 @@ def test_both_executors_observe_the_same(
             stages, value, options = SCENARIOS[name](commands)
             observations.append(observe(run_virtual, virtual_loop, executor_class, stages, value, **options))
     assert observations[0] == observations[1]
+
+
+# --- The API's own checks and defaults (what a direct caller sees; scenarios never reach these) -----------------
+
+
+def test_a_bad_stage_entry_is_refused_with_its_position(executor_class: ExecutorClass) -> None:
+    """Entries are numbered from 1 in the message; a list holding anything but commands is refused too.
+
+    The planted mistakes, tried in a temporary copy: numbering from 0 or 2, a
+    bare ``TypeError()``, and ``or`` for ``and`` (a list of non-commands let through).
+    """
+    use = command("use", lambda v: v.text)
+    stray = object()
+    with pytest.raises(TypeError) as caught:
+        executor_class([use, stray])
+    assert str(caught.value) == f"stage 2 must be a Command or a list of Commands, got {stray!r}"
+    with pytest.raises(TypeError) as caught:
+        executor_class([[use, "text"]])
+    assert str(caught.value) == "stage 1 must be a Command or a list of Commands, got [" + repr(use) + ", 'text']"
+
+
+def test_a_source_with_a_fixed_literal_is_refused_in_full(executor_class: ExecutorClass) -> None:
+    """D3: the whole message, not only its start (a changed message was missed by a prefix match)."""
+    with pytest.raises(ValueError) as caught:
+        executor_class([command("use", lambda v: v.text)], source=Replay("x"), input_replayable=False)
+    assert str(caught.value) == "input_replayable=False describes a literal input; a function source always replays"
+
+
+def test_a_command_needs_a_non_empty_name(executor_class: ExecutorClass) -> None:
+    """D1: an empty name is refused with a message naming it (``and`` for ``or`` let it through)."""
+    with pytest.raises(TypeError) as caught:
+        Command("", lambda v: v.text)
+    assert str(caught.value) == "a command needs a non-empty name, got ''"
+
+
+def test_stage_context_outside_a_run_says_when_it_is_available(executor_class: ExecutorClass) -> None:
+    with pytest.raises(LookupError) as caught:
+        stage_context()
+    assert str(caught.value) == "stage_context() is only available while a pipeline command or effect runs"
+
+
+def test_a_retry_requested_without_hint_hands_its_message_on_as_the_hint(
+    executor_class: ExecutorClass, run_virtual: Run
+) -> None:
+    """R2.8 step 4, R5.8: with no hint the request's reason (the exception's text) becomes the retry's hint.
+
+    So the default message of ``RetryRequested()`` reaches the retried stage.
+    The planted mistakes, tried in a temporary copy: the reason dropped
+    (``None``) or taken from the wrong object (``"None"``), and the default
+    message reworded; each changes what the retried stage sees.
+    """
+    hints: list[object] = []
+
+    def gen(value: StructuredValue) -> str:
+        hints.append(stage_context().hint)
+        return f"g{len(hints)}"
+
+    def check(value: StructuredValue) -> object:
+        if value.text == "g1":
+            raise RetryRequested()
+        if value.text == "g2":
+            raise RetryRequested("draft too short")
+        return value.text
+
+    assert str(RetryRequested()) == "Stage requested retry"
+    result = run_virtual(executor_class([command("gen", gen), command("check", check)]).execute("x"))
+    assert result.text == "g3"
+    assert hints == [None, "Stage requested retry", "draft too short"]
+

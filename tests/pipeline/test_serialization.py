@@ -187,3 +187,24 @@ JSON_LIKE = st.recursive(
 def test_compact_json_agrees_with_the_json_module_on_plain_data(value: object) -> None:
     """R0.1: without floats, the text is ``json.dumps`` with compact separators and raw non-ASCII."""
     assert compact_json(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_a_list_met_twice_side_by_side_is_written_both_times() -> None:
+    """Only a list inside itself is cut short: one shared twice (not nested) is written in full each time.
+
+    The planted mistake, tried in a temporary copy: the cycle guard that
+    forgets to release a list after writing it, which wrote the second
+    occurrence as empty text.
+    """
+    shared = [1, "two"]
+    assert js_string([shared, shared]) == "1,two,1,two"
+    assert compact_json({"a": shared, "b": shared}) == '{"a":[1,"two"],"b":[1,"two"]}'
+    looped: list[object] = [1]
+    looped.append(looped)
+    assert js_string(looped) == "1,"
+
+
+def test_missing_reads_as_missing() -> None:
+    """``MISSING`` (JavaScript's undefined) names itself in reprs, as in error messages and test output."""
+    assert repr(MISSING) == "MISSING"
+    assert repr([MISSING]) == "[MISSING]"
