@@ -51,6 +51,12 @@ def test_the_suite_selection_is_the_suite_without_the_listed_exclusions(power: M
     assert all((ROOT / path).exists() for path in power.SUITE_EXCLUDED)
 
 
+def test_the_suite_runs_its_properties_on_a_fixed_seed_without_the_example_database(power: ModuleType) -> None:
+    """A failure saved by one mutant's run must not be replayed as the next mutant's kill."""
+    assert "--hypothesis-seed=0" in _rewritten(power, "suite")["pytest_add_cli_args"]
+    assert _rewritten(power, "corpus")["pytest_add_cli_args"] == ["-p", "no:randomly", "-p", "no:xdist"]
+
+
 def test_the_rewrite_keeps_the_other_tables(power: ModuleType) -> None:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     kept = tomllib.loads(power._without_mutmut_table(text))
