@@ -276,3 +276,20 @@ def test_clone_for_branch_deep_copies_the_data() -> None:
     assert clone.metadata == {"m": 1} and clone.metadata is not shared.metadata
     clone.data["items"].append(3)
     assert data == {"items": [1, {"deep": [2]}]}
+
+
+def test_a_list_held_twice_gives_the_descriptor_of_two_equal_lists() -> None:
+    """Sharing is not nesting: a member list met a second time is read again, as its copy would be (R7.5).
+
+    The planted mistake, tried in a temporary copy: the guard against cycles
+    that forgets to release a container once read, which skipped the second
+    occurrence and returned the one member descriptor unmerged (its taint in
+    another order than a merge gives).
+    """
+    member = StructuredValue(
+        type="text", text="t", data="t", descriptor=make_descriptor(labels=("secret",), taint=("upload",))
+    )
+    inner = [member]
+    copied = [StructuredValue(type="text", text="t", data="t", descriptor=member.descriptor)]
+    assert extract_descriptor([inner, inner]) == extract_descriptor([inner, copied])
+    assert extract_descriptor({"a": inner, "b": inner}) == extract_descriptor({"a": inner, "b": copied})
