@@ -673,8 +673,40 @@ def test_a_source_cannot_be_a_fixed_literal(executor_class: ExecutorClass) -> No
 # --- More retry behaviour -----------------------------------------------------------------------
 
 
-def test_retry_signal_object_and_retry_requested_exception(executor_class: ExecutorClass, run_virtual: Run) -> None:
-    """R5.1/R2.8 step 4: a ``RetrySignal`` and a raised ``RetryRequested`` both ask for a retry with a hint."""
+def _raise(exception: BaseException) -> object:
+    raise exception
+
+
+# How the checking stage asks for its two retries (built in the test, from the executor's own types), and
+# the hints the generating stage then sees. With no hint a request's reason, the exception's text, is the hint.
+RETRY_REQUESTS = [
+    pytest.param(
+        lambda: RetrySignal(hint="as object"), lambda: _raise(RetryRequested("as exception", hint="exception hint")),
+        ["as object", "exception hint"], id="signal-object-and-exception",
+    ),
+    pytest.param(
+        lambda: _raise(RetryRequested()), lambda: _raise(RetryRequested("draft too short")),
+        ["Stage requested retry", "draft too short"], id="exceptions-without-hint",
+    ),
+]
+
+
+@pytest.mark.parametrize(("first", "second", "hints_seen"), RETRY_REQUESTS)
+def test_retry_signal_object_and_retry_requested_exception(
+    executor_class: ExecutorClass,
+    run_virtual: Run,
+    first: Callable[[], object],
+    second: Callable[[], object],
+    hints_seen: list[str],
+) -> None:
+    """R5.1/R2.8 step 4, R5.8: a ``RetrySignal`` and a raised ``RetryRequested`` both ask for a retry.
+
+    Without a hint the request's reason (the exception's text) becomes the
+    retry's hint, so ``RetryRequested()``'s default message reaches the
+    retried stage. The planted mistakes, tried in a temporary copy: the
+    reason dropped (``None``) or taken from the wrong object (``"None"``),
+    and the default message reworded; each changes what the retried stage sees.
+    """
     hints: list[object] = []
 
     def gen(value: StructuredValue) -> str:
@@ -683,14 +715,15 @@ def test_retry_signal_object_and_retry_requested_exception(executor_class: Execu
 
     def check(value: StructuredValue) -> object:
         if value.text == "g1":
-            return RetrySignal(hint="as object")
+            return first()
         if value.text == "g2":
-            raise RetryRequested("as exception", hint="exception hint")
+            return second()
         return value.text
 
     result = run_virtual(executor_class([command("gen", gen), command("check", check)]).execute("x"))
     assert result.text == "g3"
-    assert hints == [None, "as object", "exception hint"]
+    assert hints == [None, *hints_seen]
+    assert str(RetryRequested()) == "Stage requested retry"
 
 
 def test_a_wrapped_retry_signal_loses_from(executor_class: ExecutorClass, run_virtual: Run) -> None:
@@ -1392,33 +1425,4 @@ def test_stage_context_outside_a_run_says_when_it_is_available(executor_class: E
     with pytest.raises(LookupError) as caught:
         stage_context()
     assert str(caught.value) == "stage_context() is only available while a pipeline command or effect runs"
-
-
-def test_a_retry_requested_without_hint_hands_its_message_on_as_the_hint(
-    executor_class: ExecutorClass, run_virtual: Run
-) -> None:
-    """R2.8 step 4, R5.8: with no hint the request's reason (the exception's text) becomes the retry's hint.
-
-    So the default message of ``RetryRequested()`` reaches the retried stage.
-    The planted mistakes, tried in a temporary copy: the reason dropped
-    (``None``) or taken from the wrong object (``"None"``), and the default
-    message reworded; each changes what the retried stage sees.
-    """
-    hints: list[object] = []
-
-    def gen(value: StructuredValue) -> str:
-        hints.append(stage_context().hint)
-        return f"g{len(hints)}"
-
-    def check(value: StructuredValue) -> object:
-        if value.text == "g1":
-            raise RetryRequested()
-        if value.text == "g2":
-            raise RetryRequested("draft too short")
-        return value.text
-
-    assert str(RetryRequested()) == "Stage requested retry"
-    result = run_virtual(executor_class([command("gen", gen), command("check", check)]).execute("x"))
-    assert result.text == "g3"
-    assert hints == [None, "Stage requested retry", "draft too short"]
 
