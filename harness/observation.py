@@ -303,24 +303,22 @@ def _value_document(value: StructuredValue | None, api: ExecutorApi) -> dict[str
     metadata = (value.metadata or {}) if value.type == "array" else {}
     errors, branches = metadata.get("errors"), metadata.get("stages")
     return {
-        "type": value.type,
-        "text": value.text,
-        "data": _plain(value.data, api),
+        **_content_document(value, api),
         "errors": _plain(errors, api) if isinstance(errors, list) else [],
         **_descriptor_document(value.descriptor, api),
         "branches": [_branch_document(branch, api) for branch in branches] if isinstance(branches, list) else None,
     }
 
 
+def _content_document(value: StructuredValue, api: ExecutorApi) -> dict[str, Any]:
+    return {"type": value.type, "text": value.text, "data": _plain(value.data, api)}
+
+
 def _branch_document(value: object, api: ExecutorApi) -> dict[str, Any]:
+    """One branch's value in an aggregate's metadata: its content and descriptor."""
     if not isinstance(value, api.StructuredValue):
         return {"type": None, "text": None, "data": _plain(value, api)} | _descriptor_document(None, api)
-    return {
-        "type": value.type,
-        "text": value.text,
-        "data": _plain(value.data, api),
-        **_descriptor_document(value.descriptor, api),
-    }
+    return _content_document(value, api) | _descriptor_document(value.descriptor, api)
 
 
 def _descriptor_document(descriptor: SecurityDescriptor | None, api: ExecutorApi) -> dict[str, Any]:

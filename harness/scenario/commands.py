@@ -22,7 +22,7 @@ import asyncio
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, final
@@ -156,21 +156,43 @@ def _json_text(items: tuple[object, ...]) -> str:
     return json.dumps(list(items), ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _placeholders(input_text: str, context: StageContext, api: ExecutorApi) -> dict[str, str]:
-    """What each of :data:`PLACEHOLDERS` stands for in a call or an effect."""
-    return {
-        "input": input_text,
-        "try": str(context.try_),
-        "hint": api.js_string(context.hint),
-        "stage": str(context.stage),
-        "attempt": str(context.attempt),
-        "global_attempt": str(context.global_attempt),
-        "total_stages": str(context.total_stages),
-        "tries": _json_text(context.tries),
-        "hint_history": _json_text(context.hint_history),
-        "previous_outputs": _json_text(context.previous_outputs),
-        "context_id": context.context_id or "",
-    }
+@final
+class _Placeholders(Mapping[str, str]):
+    """What each of :data:`PLACEHOLDERS` stands for in a call or an effect, worked out only when a template names it.
+
+    Every command call and effect builds one, and most templates name only
+    ``{input}`` or nothing, so the JSON of the stage context's histories is
+    never written for them.
+    """
+
+    __slots__ = ("_api", "_context", "_input_text")
+
+    def __init__(self, input_text: str, context: StageContext, api: ExecutorApi) -> None:
+        self._input_text = input_text
+        self._context = context
+        self._api = api
+
+    def __getitem__(self, name: str) -> str:
+        context = self._context
+        if name == "input":
+            return self._input_text
+        if name == "try":
+            return str(context.try_)
+        if name == "hint":
+            return self._api.js_string(context.hint)
+        if name in ("stage", "attempt", "global_attempt", "total_stages"):
+            return str(getattr(context, name))
+        if name in ("tries", "hint_history", "previous_outputs"):
+            return _json_text(getattr(context, name))
+        if name == "context_id":
+            return context.context_id or ""
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PLACEHOLDERS)
+
+    def __len__(self) -> int:
+        return len(PLACEHOLDERS)
 
 
 def _substitute(template: JSONValue, values: Mapping[str, str]) -> JSONValue:
@@ -229,7 +251,7 @@ class ScenarioCommand:
             await asyncio.get_running_loop().create_future()
         if spec.interrupts is not None:
             raise _INTERRUPTS[spec.interrupts](f"{spec.name} interrupts")
-        values = _placeholders(input_text, context, self._api)
+        values = _Placeholders(input_text, context, self._api)
         if spec.retry and (spec.retry_until is None or call_number < spec.retry_until):
             signal: dict[str, object] = {"value": "retry"}
             if spec.has_hint:
@@ -265,8 +287,7 @@ class ScenarioCommand:
             result = _described_members(result, spec.member_descriptors, api)
         carried = descriptor_from_spec(spec.value_descriptor, api)
         if carried is not None:
-            value = api.normalize_output(result)
-            result = api.StructuredValue(value.type, value.text, value.data, value.metadata, carried)
+            result = _carrying(result, carried, api)
         attached = descriptor_from_spec(spec.result_descriptor, api)
         if spec.result_plain_descriptor is not None:
             # As is, the way mlld's JS interop hands a plain object: the executor normalizes it.
@@ -294,19 +315,20 @@ JS_OBJECT: Final = JsObject()
 def _described_members(result: object, specs: tuple[DescriptorSpec, ...], api: ExecutorApi) -> object:
     """``result`` with its Nth member (item, or table value) a value carrying the Nth descriptor (``member_descriptors``)."""
     described = [descriptor_from_spec(spec, api) for spec in specs]
-
-    def carry(item: object, descriptor: SecurityDescriptor | None) -> object:
-        value = api.normalize_output(item)
-        return api.StructuredValue(value.type, value.text, value.data, value.metadata, descriptor)
-
     if isinstance(result, list):
-        return [carry(item, described[i]) if i < len(described) else item for i, item in enumerate(result)]
+        return [_carrying(item, described[i], api) if i < len(described) else item for i, item in enumerate(result)]
     if isinstance(result, dict):
         return {
-            key: carry(item, described[i]) if i < len(described) else item
+            key: _carrying(item, described[i], api) if i < len(described) else item
             for i, (key, item) in enumerate(result.items())
         }
     return result
+
+
+def _carrying(result: object, descriptor: SecurityDescriptor | None, api: ExecutorApi) -> StructuredValue:
+    """``result`` as the executor's structured value, carrying ``descriptor`` (``value_labels``, ``member_descriptors``)."""
+    value = api.normalize_output(result)
+    return api.StructuredValue(value.type, value.text, value.data, value.metadata, descriptor)
 
 
 def mutate_in_place(data: object, name: str) -> None:
@@ -345,7 +367,7 @@ class ScenarioEffect:
 
     def __call__(self, value: StructuredValue) -> None:
         context = self._api.stage_context()
-        placeholders = _placeholders(value.text, context, self._api)
+        placeholders = _Placeholders(value.text, context, self._api)
         error = None if self._failure is None else str(_substitute(self._failure, placeholders))
         self._recorder.effects.append(EffectRecord(
             context.stage, context.parallel_index, self._command, self.name, value.text, virtual_now_ms(), error,
