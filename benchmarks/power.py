@@ -56,7 +56,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -118,6 +118,8 @@ class SelectionResult:
     counts: dict[str, int]
     survivors: tuple[Survivor, ...]
     wall_seconds: float
+    statuses: dict[str, str] = field(default_factory=dict)
+    """Each mutant's status, by name (the suite run reads the corpus's)."""
 
     @property
     def tested(self) -> int:
@@ -201,7 +203,9 @@ def prepare(selection: str, only_mutate: Sequence[str], *, fresh: bool) -> Path:
     pyproject = work / "pyproject.toml"
     pyproject.write_text(_without_mutmut_table(pyproject.read_text(encoding="utf-8")) + "\n" + mutmut_table(selection, only_mutate))
     mutants = work / "mutants"
-    for name in ("tests", "baselines", "benchmarks", ".ci", ".github", "README.md", "pyproject.toml", "tox.ini"):
+    for name in COPIED:
+        if name == "harness":
+            continue  # its mutated part is kept; the rest is cleared file by file below
         stale = mutants / name
         if stale.is_dir():
             shutil.rmtree(stale)
@@ -336,7 +340,7 @@ def run_selection(
     for name, diff in _diffs(work, surviving).items():
         key = survivor_key(name, diff)
         survivors.append(Survivor(name, key, diff, verdicts.get(key)))
-    result = SelectionResult(selection, counts, tuple(survivors), wall)
+    result = SelectionResult(selection, counts, tuple(survivors), wall, statuses)
     folder = OUT / selection
     (folder / "survivors.diff").write_text("".join(f"# {s.key}\n{s.diff}\n" for s in survivors), encoding="utf-8")
     return result
@@ -389,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if selection == "corpus":
             # The suite run needs the corpus's verdicts (brought up to date, which
             # costs seconds when nothing changed), whether or not it was asked for.
-            corpus = _statuses(OUT / "corpus" / "work")
+            corpus = result.statuses
         if selection in selections:
             print(result.line(), flush=True)
             results.append(result)

@@ -128,7 +128,8 @@ def _duration(choice: int) -> int:
     return (choice - 50) * 20 + choice % 7
 
 
-_DURATIONS = st.integers(min_value=0, max_value=99).map(_duration)
+_DURATION_CHOICES: Final = 100
+_DURATIONS = st.integers(min_value=0, max_value=_DURATION_CHOICES - 1).map(_duration)
 # One worker is where pacing and ordering mistakes show most, so a cap of 1 has a weight of its own.
 _CAPS = st.one_of(
     st.none(), st.just(1), st.integers(min_value=2, max_value=16), st.integers(min_value=-2, max_value=0)
@@ -244,7 +245,7 @@ _MUTATES: Final = (False,) * 5 + (True,)
 # hard toward small values (which would leave most branches unlabelled).
 _RADICES: Final = (len(_LABELLINGS), len(_EFFECT_CHOICES), len(_MUTATES))
 _ANSWER_INDEXES = st.sampled_from(range(len(ANSWERS)))
-_DURATION_INDEXES = st.sampled_from(range(100))
+_DURATION_INDEXES = st.sampled_from(range(_DURATION_CHOICES))
 _BRANCH_REST = st.sampled_from(range(_RADICES[0] * _RADICES[1] * _RADICES[2]))
 
 
