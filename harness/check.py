@@ -45,6 +45,7 @@ __all__ = [
     "RecordResult",
     "ScenarioResult",
     "baseline_collisions",
+    "check_against_references",
     "check_scenario",
     "describe_result",
     "orphaned_baselines",
@@ -206,6 +207,32 @@ def check_scenario(
     )
 
 
+def check_against_references(
+    path: Path | str,
+    candidate: Implementation,
+    references: Sequence[Implementation],
+    *,
+    repeat: int = 1,
+    collisions: Mapping[Path, str] = _NO_COLLISIONS,
+) -> ScenarioResult:
+    """:func:`check_scenario` against each reference in turn: the first failure, else the first result.
+
+    Every reference is compared with the candidate and with the pinned
+    baseline, so several frozen "befores" (one per phase) each hold the
+    candidate to the same corpus. A scenario without a baseline goes on to
+    the next reference, which may still disagree with the candidate.
+    """
+    first: ScenarioResult | None = None
+    for reference in references:
+        result = check_scenario(path, candidate, repeat=repeat, collisions=collisions, reference=reference)
+        if result.status not in ("match", "unpinned"):
+            return result
+        first = first or result
+    if first is None:
+        raise ValueError("check_against_references needs at least one reference")
+    return first
+
+
 def _observe_or_unfinished(scenario: Scenario, implementation: Implementation) -> Observation | DeadlineExceeded:
     try:
         return observe(scenario, implementation)
@@ -250,14 +277,14 @@ def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int |
     shown = len(result.candidate_differences) + len(result.baseline_differences) if limit is None else limit
     if result.message:
         lines.extend("    " + line for line in result.message.splitlines())
+    # Name the reference only when it is not the frozen snapshot (``--reference REV``, a phase's before).
+    oracle = result.reference["implementation"] if result.reference is not None else "reference"
+    which = "reference" if oracle == "reference" else f"reference {oracle}"
     if result.candidate_differences:
-        # Name the reference only when it is not the frozen snapshot (``--reference REV``).
-        oracle = result.reference["implementation"] if result.reference is not None else "reference"
-        which = "the reference" if oracle == "reference" else f"the reference {oracle}"
-        lines.append(f"  candidate {candidate_name} differs from {which} (path: reference != candidate):")
+        lines.append(f"  candidate {candidate_name} differs from the {which} (path: reference != candidate):")
         lines.append(format_differences(result.candidate_differences, limit=shown))
     if result.baseline_differences:
-        lines.append("  reference differs from the pinned baseline (path: baseline != reference):")
+        lines.append(f"  {which} differs from the pinned baseline (path: baseline != reference):")
         lines.append(format_differences(result.baseline_differences, limit=shown))
     if result.candidate_differences and result.reference is not None and result.candidate is not None:
         lines.append("  timelines:")
