@@ -18,7 +18,7 @@ from typing import Final, final
 
 from .types import StructuredValue
 
-__all__ = ["MISSING", "Missing", "compact_json", "js_number", "js_string"]
+__all__ = ["MISSING", "Missing", "compact_json", "js_number", "js_string", "js_truthy"]
 
 
 @final
@@ -95,6 +95,21 @@ def js_string(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return _join(value, set())
     return "[object Object]"
+
+
+def js_truthy(value: object) -> bool:
+    """Return whether JavaScript reads ``value`` as true (``if (value)``).
+
+    ``null``, ``undefined``, ``false``, ``0``, ``NaN`` and ``""`` are false;
+    every array and object is true, the empty ones included (unlike Python).
+    """
+    if value is None or value is MISSING or value is False:
+        return False
+    if isinstance(value, (int, float)):
+        return value == value and value != 0
+    if isinstance(value, str):
+        return value != ""
+    return True
 
 
 def _join(items: list[object] | tuple[object, ...], active: set[int]) -> str:
