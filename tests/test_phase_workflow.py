@@ -60,7 +60,7 @@ def open_phase(root: Path, phase_id: str = "m-test") -> subprocess.CompletedProc
         root, "phase", "open", phase_id,
         "--title", "Extract the execution loop",
         "--objective", "Move the loop out of the executor.",
-        "--touches", "harness/pipeline/executor.py", "harness/pipeline/execution_loop_runner.py",
+        "--touches", "harness/pipeline/executor.py", "harness/pipeline/loop_runner.py",
     )
 
 
@@ -70,7 +70,7 @@ def test_a_phase_opens_is_refused_while_a_change_breaks_it_and_closes_once_rever
     opened = open_phase(project)
     assert opened.returncode == 0, opened.stdout + opened.stderr
     assert "opened m-test: Extract the execution loop" in opened.stdout
-    assert "kept modules: executor.py" in opened.stdout
+    assert "kept modules: executor.py" in opened.stdout  # loop_runner.py is new: nothing to keep
     assert "corpus: all 2 scenarios agree with the new reference" in opened.stdout
     ledger = json.loads((project / "phases" / "LEDGER.json").read_text())
     assert ledger["phases"] == [{
@@ -80,7 +80,7 @@ def test_a_phase_opens_is_refused_while_a_change_breaks_it_and_closes_once_rever
         "status": "open",
         "base": base,
         "reference": "phases/m-test/reference",
-        "touches": ["harness/pipeline/executor.py", "harness/pipeline/execution_loop_runner.py"],
+        "touches": ["harness/pipeline/executor.py", "harness/pipeline/loop_runner.py"],
     }]
     manifest = json.loads((project / "phases" / "m-test" / "reference" / "MANIFEST.json").read_text())
     assert manifest["kept"] == ["executor.py"] and manifest["executor"] == "executor:PipelineExecutor"
@@ -110,7 +110,7 @@ def test_a_phase_opens_is_refused_while_a_change_breaks_it_and_closes_once_rever
     assert note.startswith("# Phase m-test: Extract the execution loop\n\nObjective: Move the loop out of the executor.\n")
     assert f"- Base revision: `{base}`" in note
     assert "None: no runtime module of the area changed since the base revision." in note
-    assert "Expected but not touched: `harness/pipeline/executor.py`, `harness/pipeline/execution_loop_runner.py`." in note
+    assert "Expected but not touched: `harness/pipeline/executor.py`, `harness/pipeline/loop_runner.py`." in note
     assert "| `python3 -m harness check` | PASS | 2 passed, 0 failed |" in note
     assert "The phases' frozen befores `phases/m-test/reference` (" in note
     assert note.rstrip().endswith("Verdict: PASS")
