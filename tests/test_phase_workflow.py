@@ -95,6 +95,7 @@ def test_a_phase_opens_is_refused_while_a_change_breaks_it_and_closes_once_rever
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "check: 1 of 2 scenarios against reference, m-test fail:" in refused.stdout
     assert "MISMATCH         env-invalid-limit-negative (against reference)" in refused.stdout
+    assert "stale: a freeze of the area would change harness/reference/concurrency.py;" in refused.stdout
     assert refused.stdout.rstrip().endswith("phase m-test stays open")
     assert json.loads((project / "phases" / "LEDGER.json").read_text())["phases"][0]["status"] == "open"
     assert harness_in(project, "phase", "list").stdout == ""
@@ -116,6 +117,28 @@ def test_a_phase_opens_is_refused_while_a_change_breaks_it_and_closes_once_rever
     assert note.rstrip().endswith("Verdict: PASS")
     listed = harness_in(project, "phase", "list")
     assert listed.stdout == f"m-test  Extract the execution loop  {head[:12]}  phases/m-test/note.md\n"
+
+
+def test_a_phase_that_left_the_snapshot_behind_cannot_close_until_it_is_refrozen(project: Path) -> None:
+    """The snapshot copies the executor too: a refactor of it (a planted comment, no behaviour) makes it stale."""
+    assert open_phase(project).returncode == 0
+    commit(project, "open m-test")
+    executor = project / "harness" / "pipeline" / "executor.py"
+    executor.write_text(executor.read_text() + "# the loop moves out in the next step\n")
+    commit(project, "a refactor step")
+
+    stale = harness_in(project, "phase", "status")
+    assert stale.returncode == 1
+    assert (
+        "stale: a freeze of the area would change harness/reference/executor.py; "
+        "once the area is right, refresh the snapshot with `harness freeze`"
+    ) in stale.stdout
+    assert harness_in(project, "freeze").returncode == 0
+    commit(project, "refresh the snapshot")
+    fresh = harness_in(project, "phase", "status")
+
+    assert fresh.returncode == 0, fresh.stdout
+    assert "stale:" not in fresh.stdout and fresh.stdout.rstrip().endswith("can close: yes (close runs the configured commands too)")
 
 
 def test_the_gate_of_an_open_phase_starts_from_its_base(project: Path) -> None:

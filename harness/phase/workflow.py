@@ -37,7 +37,17 @@ from harness.phase.ledger import (
 )
 from harness.phase.references import default_references, phase_snapshots
 from harness.scenario.loader import discover_scenarios
-from harness.snapshot import FreezeRequest, FreezeResult, freeze, head_commit, read_manifest
+from harness.snapshot import (
+    MANIFEST_NAME,
+    FreezeRequest,
+    FreezeResult,
+    WorkingTreeSource,
+    file_digests,
+    freeze,
+    generate_snapshot,
+    head_commit,
+    read_manifest,
+)
 
 __all__ = [
     "CORPUS",
@@ -96,10 +106,11 @@ class Readiness:
     findings: tuple[Finding, ...]
     touched: tuple[TouchedModule, ...]
     uncommitted: tuple[str, ...]
+    stale: tuple[str, ...] = ()
 
     @property
     def can_close(self) -> bool:
-        return not self.failing and not self.findings and not self.uncommitted
+        return not self.failing and not self.findings and not self.uncommitted and not self.stale
 
 
 def open_phase(request: OpenRequest) -> OpenedPhase:
@@ -183,7 +194,30 @@ def assess_phase(project_root: Path, phase: Phase) -> Readiness:
         findings=report.findings,
         touched=touched_modules(changed, report.modules),
         uncommitted=_uncommitted(project_root),
+        stale=_stale_snapshot_files(project_root),
     )
+
+
+def _stale_snapshot_files(project_root: Path) -> tuple[str, ...]:
+    """The files of the configured snapshot that a freeze of the area as it is would change.
+
+    The snapshot regenerates every module its barrel reaches (the executor
+    among them) and keeps only its kept modules, so a phase that rewrites the
+    area leaves it behind; the phase refreshes it before it closes.
+    """
+    area, package, snapshot = load_reference_settings(project_root)
+    directory = project_root / snapshot
+    if not (directory / MANIFEST_NAME).is_file():
+        return ()
+    manifest = read_manifest(directory)
+    kept = {name: (directory / name).read_bytes() for name in manifest.kept if (directory / name).is_file()}
+    files = generate_snapshot(
+        WorkingTreeSource(project_root, area).files(), package=package, entry=manifest.executor, kept=kept, where=area
+    )
+    fresh = file_digests(files)
+    return tuple(sorted(
+        f"{snapshot}/{path}" for path in set(fresh) | set(manifest.files) if fresh.get(path) != manifest.files.get(path)
+    ))
 
 
 def _uncommitted(project_root: Path) -> tuple[str, ...]:
@@ -263,3 +297,8 @@ def describe_readiness(readiness: Readiness, out: TextIO) -> None:
         out.write(f"  not expected: {', '.join(unexpected)}\n")
     if readiness.uncommitted:
         out.write(f"uncommitted: {', '.join(readiness.uncommitted)}\n")
+    if readiness.stale:
+        out.write(
+            f"stale: a freeze of the area would change {', '.join(readiness.stale)}; "
+            "once the area is right, refresh the snapshot with `harness freeze`\n"
+        )
