@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from planting import copy_project, harness_in, plant
+from planting import ROOT, copy_project, harness_in, plant
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
 SCENARIOS = ["env-invalid-limit-negative", "cap-two"]
@@ -213,3 +214,25 @@ def test_misuse_with_an_open_phase_is_one_line_and_exit_2(project: Path) -> None
     )
     assert (project / "phases" / "LEDGER.json").read_bytes() == ledger
     assert not (project / "phases" / "m-next").exists()
+
+
+def test_this_project_s_ledger_lists_its_closed_phases_each_with_its_committed_note() -> None:
+    """The program so far: phase 6 (m-c639) and phase 7 (m-69d1), closed in order by ``harness phase close``."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "harness", "phase", "list"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+
+    assert [line.split()[0] for line in listed] == ["m-c639", "m-69d1"]
+    for line in listed:
+        phase_id, note = line.split()[0], line.split()[-1]
+        assert note == f"phases/{phase_id}/note.md"
+        text = (ROOT / note).read_text(encoding="utf-8")
+        assert text.startswith(f"# Phase {phase_id}: ") and text.rstrip().endswith("Verdict: PASS")
+
+
+def test_this_project_s_check_runs_phase_6_s_reference_and_phase_7_s_before() -> None:
+    checked = subprocess.run(
+        [sys.executable, "-m", "harness", "check", "--json", "-k", "cap-two"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    assert json.loads(checked)["references"] == ["reference", "m-69d1"]
