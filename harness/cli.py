@@ -30,14 +30,14 @@ from harness.check import (
     record_scenario,
 )
 from harness.crash import ImplementationCrash
-from harness.errors import HarnessError
+from harness.errors import CandidateError, HarnessError
 from harness.exploration import explore_result
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
 from harness.junit import TimedResult, write_junit_xml
 from harness.observation import DeadlineExceeded, canonical_json, observe
 from harness.progress import progress_for
-from harness.repro import recorded_candidate, replay
+from harness.repro import Provenance, read_provenance, replay
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.snapshot import (
     ExecutorEntry,
@@ -248,7 +248,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             started = time.perf_counter()
             result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions, reference=reference)
             if args.explore is not None and result.status in ("match", "unpinned"):
-                result = explore_result(result, candidate, runs=args.explore)
+                result = explore_result(result, candidate, runs=args.explore, reference=reference)
             timed.append(TimedResult(result, time.perf_counter() - started))
             progress.finished(result)
             if result.status == "invalid":
@@ -334,8 +334,15 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.svg is not None:
         check_output_path(args.svg, "--svg")
-    spec = args.candidate or recorded_candidate(args.file) or DEFAULT_CANDIDATE
-    outcome = replay(args.file, resolve_implementation(spec), reference=_reference(args.reference))
+    provenance = read_provenance(args.file)
+    candidate = _recorded_implementation(args.file, args.candidate, provenance)
+    reference_spec = args.reference
+    if reference_spec is None and provenance is not None and provenance.reference != "reference":
+        reference_spec = provenance.reference
+    reference = _reference(reference_spec)
+    recorded = f" (recorded by {provenance.origin})" if provenance is not None else ""
+    out.write(f"replaying {args.file} on {candidate.name} against {reference.name}{recorded}\n")
+    outcome = replay(args.file, candidate, reference=reference)
     out.write(outcome.report() + "\n")
     if args.svg is not None:
         names = (outcome.reference["implementation"], outcome.candidate["implementation"])
@@ -345,7 +352,21 @@ def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             title=f"{outcome.reference['scenario']}: {names[0]} above {names[1]}",
         )
         write_atomic(args.svg, svg)
+        out.write(f"svg: wrote {args.svg}\n")
     return EXIT_OK if outcome.agree else EXIT_FAILED
+
+
+def _recorded_implementation(path: Path, given: str | None, provenance: Provenance | None) -> Implementation:
+    """``--candidate``, else the candidate the repro file records; one that cannot be imported is an error."""
+    if given is not None or provenance is None:
+        return resolve_implementation(given or DEFAULT_CANDIDATE)
+    try:
+        return resolve_implementation(provenance.candidate)
+    except CandidateError as exc:
+        raise CandidateError(
+            f"{path}: candidate: the recorded candidate cannot be imported ({exc}); "
+            "run from the folder the file was written in, or pass --candidate"
+        ) from None
 
 
 def _freeze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

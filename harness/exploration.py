@@ -26,7 +26,7 @@ from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
 from harness.check import ScenarioResult
 from harness.compare import Difference, diff_observations
 from harness.observation import DeadlineExceeded, Observation, observe
-from harness.repro import write_repro
+from harness.repro import Provenance, replay_command, write_repro
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.schedule_invariants import schedule_independent
@@ -139,16 +139,22 @@ def explore(
     return Breakage(scenario.name, first[0], run.consumed, differences, tried[0])
 
 
-def explore_result(result: ScenarioResult, candidate: Implementation, *, runs: int) -> ScenarioResult:
+def explore_result(
+    result: ScenarioResult, candidate: Implementation, *, runs: int, reference: Implementation | None = None
+) -> ScenarioResult:
     """``harness check --explore``: a passed check, explored; a break becomes a ``mismatch`` with a repro file.
 
-    The repro file holds the scenario and the shrunk schedule, so
-    ``harness repro FILE`` replays the break from the file alone.
+    The repro file holds the scenario and the shrunk schedule and records the
+    candidate and the reference, so ``harness repro FILE`` replays the break
+    from the file alone.
     """
     scenario = load_scenario(result.path)
     breakage = explore(scenario, candidate, runs=runs, oracle=result.reference)
     if breakage is None:
         return result
-    path = write_repro(replace(scenario, schedule=breakage.shrunk.choices), f"explore-{scenario.name}")
-    message = f"{breakage.report()}\nrepro file: {path}  (replay: harness repro {path} --candidate {candidate.name})"
+    provenance = Provenance.of(f"harness check --explore {runs}", candidate, reference, seed="derandomized")
+    path = write_repro(
+        replace(scenario, schedule=breakage.shrunk.choices), f"explore-{scenario.name}", provenance=provenance
+    )
+    message = f"{breakage.report()}\nrepro file: {path}  (replay: {replay_command(path)})"
     return replace(result, status="mismatch", message=message)

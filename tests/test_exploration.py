@@ -99,8 +99,11 @@ def test_check_explore_reports_the_first_and_the_shrunk_schedule_and_writes_a_re
     assert code == EXIT_FAILED
     assert "ties: breaks under schedule [" in out and "shrunk: schedule = [" in out
     repro = tmp_path / "repro" / "explore-ties.toml"
-    assert f"repro file: {repro}" in out
-    assert run_cli("repro", str(repro), "--candidate", "race_faults:SharedCursorExecutor")[0] == EXIT_FAILED
+    assert f"repro file: {repro}  (replay: harness repro {repro})" in out
+    # The plain replay the hint prints runs the recorded candidate: it fails as the exploration did.
+    code, replayed, _ = run_cli("repro", str(repro))
+    assert code == EXIT_FAILED, replayed
+    assert "race_faults:SharedCursorExecutor differs from reference" in replayed
 
 
 def test_check_explore_needs_a_positive_count(write_scenario, capsys: pytest.CaptureFixture[str]) -> None:
