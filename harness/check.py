@@ -7,8 +7,12 @@ does not finish by its deadline is compared too: the candidate runs even when
 the reference did not finish; both unfinished with the same message is a
 match, and one finished while the other did not is a mismatch that says so. With
 ``repeat`` each implementation runs several times and any difference between
-repeats is a failure of its own. :func:`record_scenario` writes the reference
-observation as the scenario's baseline. A bad scenario or baseline file is a
+repeats is a failure of its own. A scenario with a ``schedule`` (a repro file
+copied into the corpus) runs the candidate under exactly that order of
+same-instant ties and compares its schedule-independent observation with the
+reference's under FIFO, so a race it pins fails the plain check for good.
+:func:`record_scenario` writes the reference observation (under FIFO) as the
+scenario's baseline. A bad scenario or baseline file is a
 result (``invalid``), never an exception, so one bad file does not stop the rest.
 
 Two scenario files in one folder that differ only in their suffix
@@ -38,6 +42,8 @@ from harness.errors import CandidateError, InvalidInputError
 from harness.observation import DeadlineExceeded, Observation, canonical_json, observe
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
+from harness.schedule_invariants import schedule_independent
+from harness.scheduling import TieOrder
 from harness.timeline import render_divergence
 
 __all__ = [
@@ -160,7 +166,7 @@ def check_scenario(
         return ScenarioResult(shown, Path(path).stem, "invalid", str(exc))
     try:
         reference_runs = [_observe_or_unfinished(scenario, reference) for _ in range(repeat)]
-        candidate_runs = [_observe_or_unfinished(scenario, candidate) for _ in range(repeat)]
+        candidate_runs = [_observe_or_unfinished(scenario, candidate, scenario.schedule) for _ in range(repeat)]
     except CandidateError as exc:
         return ScenarioResult(shown, scenario.name, "invalid", str(exc))
     except ImplementationCrash as exc:  # a crash, not a diff: who, what, where
@@ -182,7 +188,7 @@ def check_scenario(
                 reference=reference_observation,
                 candidate=observed,
             )
-    candidate_differences = tuple(diff_observations(reference_observation, observed))
+    candidate_differences = _candidate_differences(scenario, reference_observation, observed)
     pinned = baseline_path(path)
     if not pinned.exists():
         status: CheckStatus = "mismatch" if candidate_differences else "unpinned"
@@ -206,11 +212,22 @@ def check_scenario(
     )
 
 
-def _observe_or_unfinished(scenario: Scenario, implementation: Implementation) -> Observation | DeadlineExceeded:
+def _observe_or_unfinished(
+    scenario: Scenario, implementation: Implementation, schedule: tuple[int, ...] = ()
+) -> Observation | DeadlineExceeded:
     try:
-        return observe(scenario, implementation)
+        return observe(scenario, implementation, ties=TieOrder(schedule) if schedule else None)
     except DeadlineExceeded as exc:
         return exc
+
+
+def _candidate_differences(
+    scenario: Scenario, reference: Observation, candidate: Observation
+) -> tuple[Difference, ...]:
+    """How the candidate differs from the reference; under a pinned schedule, in the schedule-independent parts."""
+    if not scenario.schedule:
+        return tuple(diff_observations(reference, candidate))
+    return tuple(diff_observations(schedule_independent(reference), schedule_independent(candidate)))
 
 
 def _unfinished_result(
