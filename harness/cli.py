@@ -21,7 +21,7 @@ from typing import Final, TextIO
 
 from harness import __version__
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
-from harness.baselines import check_output_path, write_atomic
+from harness.baselines import baseline_writing_refused, check_output_path, write_atomic
 from harness.check import (
     ScenarioResult,
     baseline_collisions,
@@ -310,8 +310,9 @@ def _check_report(
 
 
 def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if os.environ.get("CI") and not args.force:
-        raise _UsageError("refusing to write baselines while CI is set; pass --force to record anyway")
+    refused = baseline_writing_refused()
+    if refused is not None and not args.force:
+        raise _UsageError(f"{refused}; pass --force to record anyway")
     exit_code = EXIT_OK
     paths = _scenario_paths(args.paths)
     collisions = baseline_collisions(paths)
