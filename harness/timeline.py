@@ -5,7 +5,9 @@ execution; in a parallel stage each branch gets a row, ``·`` where it waited
 and ``█`` where it ran, with a note saying whether the cap held it back (it
 started the instant another branch finished) or pacing delayed it.
 :func:`render_divergence` puts the reference and candidate timelines one
-above the other and marks the first call where they part.
+above the other, each stage on the same time scale in both, and marks the
+first call where they part; timelines that agree are one line, not two
+identical pictures.
 """
 
 from __future__ import annotations
@@ -85,18 +87,34 @@ def _call_line(call: Call) -> str:
     return f"{call['start_ms']}-{end} ms {call.get('result') or 'running'}"
 
 
-def render_timeline(timeline: Sequence[Call], *, width: int = DEFAULT_WIDTH, marks: frozenset[int] = frozenset()) -> str:
-    """Draw a timeline as text; calls whose index is in ``marks`` get a ``>>`` in the margin."""
+Scale = tuple[int, int]
+"""The virtual milliseconds a parallel stage's bars span: ``(start, end)``."""
+
+
+def render_timeline(
+    timeline: Sequence[Call],
+    *,
+    width: int = DEFAULT_WIDTH,
+    marks: frozenset[int] = frozenset(),
+    scales: Sequence[Scale] = (),
+) -> str:
+    """Draw a timeline as text; calls whose index is in ``marks`` get a ``>>`` in the margin.
+
+    ``scales[i]``, when given, is the axis of the ``i``-th stage execution
+    (so that two timelines drawn together share it); by default each stage
+    spans its own calls.
+    """
     if not timeline:
         return "  (no command ran)"
     lines: list[str] = []
-    for block in split_blocks(timeline):
+    for position, block in enumerate(split_blocks(timeline)):
         if not block.parallel:
             call = block.calls[0]
             margin = ">>" if block.first in marks else "  "
             lines.append(f"{margin}stage {block.stage} (sequential) {call['command']} {_call_line(call)}")
             continue
-        origin, span = block.start_ms, block.end_ms - block.start_ms
+        origin, end = scales[position] if position < len(scales) else (block.start_ms, block.end_ms)
+        span = end - origin
         lines.append(f"  stage {block.stage} (parallel) {origin}-{block.end_ms} ms")
         name_width = max(len(call["command"]) for call in block.calls)
         for offset, call in enumerate(block.calls):
@@ -125,20 +143,27 @@ def render_divergence(
 ) -> str:
     """Both timelines one above the other, the first differing call marked in each."""
     index = first_divergence(left, right)
-    marks = frozenset() if index is None else frozenset({index})
     if index is None:
-        headline = "timelines agree"
-    else:
-        left_call = _describe(left, index)
-        right_call = _describe(right, index)
-        headline = f"first divergence at timeline[{index}]: {labels[0]} {left_call}; {labels[1]} {right_call}"
+        return "timelines agree"
+    marks = frozenset({index})
+    headline = f"first divergence at timeline[{index}]: {labels[0]} {_describe(left, index)}; {labels[1]} {_describe(right, index)}"
+    scales = _shared_scales(split_blocks(left), split_blocks(right))
     return "\n".join([
         headline,
         f"{labels[0]}:",
-        render_timeline(left, width=width, marks=marks),
+        render_timeline(left, width=width, marks=marks, scales=scales),
         f"{labels[1]}:",
-        render_timeline(right, width=width, marks=marks),
+        render_timeline(right, width=width, marks=marks, scales=scales),
     ])
+
+
+def _shared_scales(left: Sequence[Block], right: Sequence[Block]) -> list[Scale]:
+    """One axis per stage execution covering both timelines' calls, so equal times line up."""
+    scales: list[Scale] = []
+    for position in range(max(len(left), len(right))):
+        blocks = [blocks[position] for blocks in (left, right) if position < len(blocks)]
+        scales.append((min(block.start_ms for block in blocks), max(block.end_ms for block in blocks)))
+    return scales
 
 
 def _describe(timeline: Sequence[Call], index: int) -> str:

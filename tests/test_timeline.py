@@ -46,7 +46,11 @@ def test_pacing_delays_are_drawn_and_named() -> None:
 
 
 def test_the_divergence_view_marks_the_first_differing_call_in_both_timelines() -> None:
-    """A candidate that ignores the cap parts from the reference at branch 2."""
+    """A candidate that ignores the cap parts from the reference at branch 2; both are drawn on one scale.
+
+    Each stage once had its own scale, so the candidate's 40 ms filled ten
+    cells where the reference's filled eight.
+    """
     reference = timeline_of(CAPPED)
     candidate = timeline_of(CAPPED, "faulty_executors:IgnoresCapExecutor")
     assert first_divergence(reference, candidate) == 2
@@ -62,20 +66,19 @@ def test_the_divergence_view_marks_the_first_differing_call_in_both_timelines() 
         "  stage 2 (sequential) combine 50-50 ms value",
         "ignores-cap:",
         "  stage 1 (parallel) 0-40 ms",
-        "    b0   a |██████████| 0-40 ms value",
-        "    b1   b |████████  | 0-30 ms value",
-        ">>  b2   c |█████     | 0-20 ms value",
+        "    b0   a |████████  | 0-40 ms value",
+        "    b1   b |██████    | 0-30 ms value",
+        ">>  b2   c |████      | 0-20 ms value",
         "    b3   d |██        | 0-10 ms value",
         "  stage 2 (sequential) combine 40-40 ms value",
     ])
 
 
 def test_agreeing_timelines_say_so() -> None:
-    """Two equal timelines have no divergence and no mark."""
+    """Two equal timelines have no divergence, and are not drawn twice."""
     timeline = timeline_of(CAPPED)
     assert first_divergence(timeline, list(timeline)) is None
-    assert render_divergence(timeline, timeline).splitlines()[0] == "timelines agree"
-    assert ">>" not in render_divergence(timeline, timeline)
+    assert render_divergence(timeline, timeline) == "timelines agree"
 
 
 def test_a_retried_group_is_a_new_block() -> None:
