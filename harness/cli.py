@@ -341,9 +341,9 @@ def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if reference_spec is None and provenance is not None and provenance.reference != "reference":
         reference_spec = provenance.reference
     reference = _reference(reference_spec)
+    outcome = replay(args.file, candidate, reference=reference)
     recorded = f" (recorded by {provenance.origin})" if provenance is not None else ""
     out.write(f"replaying {args.file} on {candidate.name} against {reference.name}{recorded}\n")
-    outcome = replay(args.file, candidate, reference=reference)
     out.write(outcome.report() + "\n")
     if args.svg is not None:
         names = (outcome.reference["implementation"], outcome.candidate["implementation"])
