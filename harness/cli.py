@@ -31,7 +31,7 @@ from harness.check import (
 )
 from harness.crash import ImplementationCrash
 from harness.errors import CandidateError, HarnessError
-from harness.exploration import explore_result
+from harness.exploration import ExplorationLog, explore_result
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
 from harness.junit import TimedResult, write_junit_xml
@@ -223,6 +223,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.svg is not None:
         svg = render_svg([observation["timeline"]], title=f"{scenario.name} on {implementation.name}")
         write_atomic(args.svg, svg)
+        out.write(f"svg: wrote {args.svg}\n")
     return EXIT_OK
 
 
@@ -240,6 +241,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reference = _reference(args.reference)
     collisions = baseline_collisions(paths)
     timed: list[TimedResult] = []
+    explored = ExplorationLog()
     with progress_for(
         out, candidate=candidate.name, total=len(paths), json_output=args.json, verbosity=args.verbosity
     ) as progress:
@@ -248,7 +250,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             started = time.perf_counter()
             result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions, reference=reference)
             if args.explore is not None and result.status in ("match", "unpinned"):
-                result = explore_result(result, candidate, runs=args.explore, reference=reference)
+                result = explore_result(result, candidate, runs=args.explore, reference=reference, log=explored)
             timed.append(TimedResult(result, time.perf_counter() - started))
             progress.finished(result)
             if result.status == "invalid":
@@ -257,6 +259,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 break
     results = [entry.result for entry in timed]
     progress.close(results, not_run=len(paths) - len(results))
+    if args.explore is not None and not args.json:
+        out.write(explored.summary(args.explore) + "\n")
     orphans = _report_orphans(args.paths, found, err)
     if args.json:
         report = _check_report(results, candidate, reference)
