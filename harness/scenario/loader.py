@@ -177,7 +177,8 @@ def parse_pipeline(text: str, *, path: str) -> tuple[StageSpec, ...]:
         return InvalidScenarioError(path, "pipeline", problem)
 
     if not text.strip():
-        raise fail(f"empty pipeline {_show(text)} (name at least one command)")
+        fix = "name at least one command, or write `stages = []` for a pipeline of no stage"
+        raise fail(f"empty pipeline {_show(text)} ({fix})")
     if "|||" in text:
         raise fail(f'"|||" is ambiguous in {_show(text)} (separate stages with " | ", branches with " || ")')
     stages: list[StageSpec] = []
@@ -395,8 +396,8 @@ class _DocumentReader:
         if not isinstance(value, list):
             fix = f" (the text form is `pipeline = {_show(value)}`)" if isinstance(value, str) else ""
             raise self.expected("stages", "an array of command names", value, fix)
-        if not value:
-            raise self.fail("stages", "empty list (name at least one command)")
+        # ``stages = []`` is an empty pipeline: the executor returns its input
+        # unchanged, and a scenario must be able to pin that.
         stages: list[StageSpec] = []
         keys: list[str] = []
         for index, entry in enumerate(value):
