@@ -978,3 +978,22 @@ def test_an_empty_pipeline_loads_and_returns_its_input(which: str, tmp_path: Pat
     observation = observe(scenario, BUILTIN_IMPLEMENTATIONS[which])
     assert (observation["outcome"], observation["output"]["text"], observation["output"]["labels"]) == ("ok", "in", ["secret"])
     assert [stage["stage"] for stage in observation["stages"]] == [0] and observation["timeline"] == []
+
+
+def test_every_mistake_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
+    """One error names each mistake on a line of its own, in reading order, without knock-on mistakes.
+
+    The loader stopped at the first mistake before, so fixing a file took one run per mistake.
+    """
+    path = tmp_path / "x.toml"
+    path.write_text(
+        'input = "x"\npipeline = "a | b"\ndelay_ms = -1\ncolour = 1\n'
+        '[commands.a]\nduration_ms = "fast"\n[commands.b]\nretrun = 1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidScenarioError) as raised:
+        load_scenario(path)
+    lines = str(raised.value).splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["colour", "delay_ms", "commands.a.duration_ms", "commands.b.retrun"]
+    assert all(line.startswith(f"{path}: ") for line in lines)
+    assert (raised.value.key, raised.value.path) == ("colour", str(path))
