@@ -279,7 +279,10 @@ def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int |
         lines.append(format_differences(result.baseline_differences, limit=shown))
     if result.candidate_differences and result.reference is not None and result.candidate is not None:
         divergence = render_divergence(
-            result.reference["timeline"], result.candidate["timeline"], labels=("reference", candidate_name)
+            result.reference["timeline"],
+            result.candidate["timeline"],
+            labels=("reference", candidate_name),
+            events=(result.reference["events"], result.candidate["events"]),
         ).splitlines()
         lines.extend(["  timelines agree"] if len(divergence) == 1 else ["  timelines:", *("    " + line for line in divergence)])
     step = next_step(result, candidate_name=candidate_name)

@@ -219,7 +219,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if schedule:
         out.write(f"schedule: {Schedule(schedule)}\n")
     if args.timeline:
-        out.write(render_timeline(observation["timeline"]) + "\n")
+        out.write(render_timeline(observation["timeline"], events=observation["events"]) + "\n")
     if args.svg is not None:
         svg = render_svg([observation["timeline"]], title=f"{scenario.name} on {implementation.name}")
         write_atomic(args.svg, svg)

@@ -163,3 +163,33 @@ def test_a_call_that_takes_no_time_is_a_visible_diamond() -> None:
     xs = [float(point.split(",")[0]) for point in diamond.get("points", "").split()]
     assert max(xs) - min(xs) >= 10
     assert diamond.find(f"{SVG}title").text == "10-10 ms value"
+
+
+PACED_THREE = """
+input = "x"
+pipeline = "a || b || c"
+delay_ms = 50
+[commands.a]
+duration_ms = 10
+[commands.b]
+duration_ms = 10
+[commands.c]
+duration_ms = 10
+"""
+
+
+def test_a_paced_stage_spans_its_event_duration_and_draws_the_tail(tmp_path: Path) -> None:
+    """The stage ends at 250 ms (three workers' last acquisitions pass the gate, R3.5), not at its last call's 110 ms.
+
+    The header once said 0-110 ms while the stage's event said 250 ms, with nothing drawn between.
+    """
+    path = tmp_path / "paced.toml"
+    path.write_text(PACED_THREE, encoding="utf-8")
+    observation = observe(load_scenario(path), resolve_implementation("reference"))
+    assert [event["duration_ms"] for event in observation["events"] if event.get("stage") == 1 and "duration_ms" in event] == [250]
+    lines = render_timeline(observation["timeline"], width=10, events=observation["events"]).splitlines()
+    assert lines[0] == "  stage 1 (parallel) 0-250 ms"
+    assert lines[-1] == (
+        "         tail |····░░░░░░| 110-250 ms pacing: each worker's last, empty acquisition waits for the gate"
+    )
+    assert lines[1] == "    b0   a    |█         | 0-10 ms value"
