@@ -128,8 +128,10 @@ def read_provenance(path: Path | str) -> Provenance | None:
                 recorded[match["key"]] = match["value"]
     except (OSError, UnicodeDecodeError):
         return None
-    if "origin" not in recorded or "candidate" not in recorded:
+    if "candidate" not in recorded:
         return None
+    # Files of earlier versions carry the candidate line alone.
+    recorded.setdefault("origin", "an earlier harness (only the candidate recorded)")
     known = {field.name for field in fields(Provenance)}
     return Provenance(**{key: value for key, value in recorded.items() if key in known})
 

@@ -137,3 +137,15 @@ def test_a_revision_reference_is_recorded_as_its_spec() -> None:
     revision = type(reference)("reference@0123456789ab:executor:PipelineExecutor", reference.executor_class)
     provenance = Provenance.of("explore", BUILTIN_IMPLEMENTATIONS["extracted"], revision)
     assert (provenance.candidate, provenance.reference) == ("extracted", "0123456789ab:executor:PipelineExecutor")
+
+
+def test_a_file_of_an_earlier_version_replays_on_its_candidate(write_scenario, repro_folder: Path) -> None:
+    """Earlier repro files opened with ``# candidate: MODULE:ATTR`` alone; they still replay on it."""
+    path = repro_folder / "old.toml"
+    path.parent.mkdir()
+    path.write_text(f"# candidate: {PORTABLE}\n" + ORDER, encoding="utf-8")
+    code, out, _ = run_cli("repro", str(path))
+    assert code == EXIT_FAILED
+    assert out.splitlines()[0] == (
+        f"replaying {path} on {PORTABLE} against reference (recorded by an earlier harness (only the candidate recorded))"
+    )
