@@ -21,7 +21,7 @@ from typing import Final, TextIO
 
 from harness import __version__
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
-from harness.baselines import check_output_path, write_atomic
+from harness.baselines import baseline_writing_refused, check_output_path, write_atomic
 from harness.check import (
     ScenarioResult,
     baseline_collisions,
@@ -30,14 +30,14 @@ from harness.check import (
     record_scenario,
 )
 from harness.crash import ImplementationCrash
-from harness.errors import HarnessError
-from harness.exploration import explore_result
+from harness.errors import CandidateError, HarnessError
+from harness.exploration import ExplorationLog, explore_result
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
 from harness.junit import TimedResult, write_junit_xml
 from harness.observation import DeadlineExceeded, canonical_json, observe
 from harness.progress import progress_for
-from harness.repro import recorded_candidate, replay
+from harness.repro import Provenance, read_provenance, replay
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.snapshot import (
     ExecutorEntry,
@@ -219,10 +219,11 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if schedule:
         out.write(f"schedule: {Schedule(schedule)}\n")
     if args.timeline:
-        out.write(render_timeline(observation["timeline"]) + "\n")
+        out.write(render_timeline(observation["timeline"], events=observation["events"]) + "\n")
     if args.svg is not None:
         svg = render_svg([observation["timeline"]], title=f"{scenario.name} on {implementation.name}")
         write_atomic(args.svg, svg)
+        out.write(f"svg: wrote {args.svg}\n")
     return EXIT_OK
 
 
@@ -240,6 +241,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reference = _reference(args.reference)
     collisions = baseline_collisions(paths)
     timed: list[TimedResult] = []
+    explored = ExplorationLog()
     with progress_for(
         out, candidate=candidate.name, total=len(paths), json_output=args.json, verbosity=args.verbosity
     ) as progress:
@@ -248,7 +250,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             started = time.perf_counter()
             result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions, reference=reference)
             if args.explore is not None and result.status in ("match", "unpinned"):
-                result = explore_result(result, candidate, runs=args.explore)
+                result = explore_result(result, candidate, runs=args.explore, reference=reference, log=explored)
             timed.append(TimedResult(result, time.perf_counter() - started))
             progress.finished(result)
             if result.status == "invalid":
@@ -257,6 +259,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 break
     results = [entry.result for entry in timed]
     progress.close(results, not_run=len(paths) - len(results))
+    if args.explore is not None and not args.json:
+        out.write(explored.summary(args.explore) + "\n")
     orphans = _report_orphans(args.paths, found, err)
     if args.json:
         report = _check_report(results, candidate, reference)
@@ -310,8 +314,9 @@ def _check_report(
 
 
 def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if os.environ.get("CI") and not args.force:
-        raise _UsageError("refusing to write baselines while CI is set; pass --force to record anyway")
+    refused = baseline_writing_refused()
+    if refused is not None and not args.force:
+        raise _UsageError(f"{refused}; pass --force to record anyway")
     exit_code = EXIT_OK
     paths = _scenario_paths(args.paths)
     collisions = baseline_collisions(paths)
@@ -334,8 +339,15 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.svg is not None:
         check_output_path(args.svg, "--svg")
-    spec = args.candidate or recorded_candidate(args.file) or DEFAULT_CANDIDATE
-    outcome = replay(args.file, resolve_implementation(spec), reference=_reference(args.reference))
+    provenance = read_provenance(args.file)
+    candidate = _recorded_implementation(args.file, args.candidate, provenance)
+    reference_spec = args.reference
+    if reference_spec is None and provenance is not None and provenance.reference != "reference":
+        reference_spec = provenance.reference
+    reference = _reference(reference_spec)
+    outcome = replay(args.file, candidate, reference=reference)
+    recorded = f" (recorded by {provenance.origin})" if provenance is not None else ""
+    out.write(f"replaying {args.file} on {candidate.name} against {reference.name}{recorded}\n")
     out.write(outcome.report() + "\n")
     if args.svg is not None:
         names = (outcome.reference["implementation"], outcome.candidate["implementation"])
@@ -345,7 +357,21 @@ def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             title=f"{outcome.reference['scenario']}: {names[0]} above {names[1]}",
         )
         write_atomic(args.svg, svg)
+        out.write(f"svg: wrote {args.svg}\n")
     return EXIT_OK if outcome.agree else EXIT_FAILED
+
+
+def _recorded_implementation(path: Path, given: str | None, provenance: Provenance | None) -> Implementation:
+    """``--candidate``, else the candidate the repro file records; one that cannot be imported is an error."""
+    if given is not None or provenance is None:
+        return resolve_implementation(given or DEFAULT_CANDIDATE)
+    try:
+        return resolve_implementation(provenance.candidate)
+    except CandidateError as exc:
+        raise CandidateError(
+            f"{path}: candidate: the recorded candidate cannot be imported ({exc}); "
+            "run from the folder the file was written in, or pass --candidate"
+        ) from None
 
 
 def _freeze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

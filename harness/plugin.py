@@ -36,10 +36,13 @@ from typing import Any, Final, final
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from harness.baselines import BaselineExtension, baseline_path
+from harness.baselines import BaselineExtension, baseline_path, baseline_writing_refused
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
+from harness.compare import diff_observations, format_differences
 from harness.errors import CandidateError, HarnessError
 from harness.gate.config import load_reference_settings
+from harness.observation import Observation, observe
+from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.snapshot import reference_at
 from harness.testing import ScenarioHarness
@@ -213,18 +216,26 @@ class BaselineSnapshot:
     ``harness`` fixture reads it) or a loaded :class:`Scenario`; the baseline
     is ``NAME.baseline.json`` in the scenario's folder, the file ``harness
     record`` writes and ``harness check`` reads.
+
+    A baseline is the frozen reference's observation and nothing else's:
+    under ``--snapshot-update`` the comparison writes the reference's
+    observation of the scenario, and fails, writing nothing, when the
+    observation compared differs from it (a candidate that disagrees) or
+    while ``CI`` is set, as ``harness record`` refuses.
     """
 
-    __slots__ = ("_root", "_snapshot")
+    __slots__ = ("_root", "_snapshot", "_updating")
 
-    def __init__(self, snapshot: Any, *, root: Path) -> None:
+    def __init__(self, snapshot: Any, *, root: Path, updating: bool = False) -> None:
         self._snapshot = snapshot
         self._root = root
+        self._updating = updating
 
     def __repr__(self) -> str:
-        return f"BaselineSnapshot(root={str(self._root)!r})"
+        return f"BaselineSnapshot(root={str(self._root)!r}, updating={self._updating})"
 
     def __call__(self, scenario: Scenario | Path | str) -> Any:
+        __tracebackhide__ = True
         if isinstance(scenario, Scenario):
             if not scenario.path:
                 raise TypeError(f"scenario {scenario.name!r} was not read from a file; pass its path")
@@ -235,7 +246,49 @@ class BaselineSnapshot:
             located = self._root / located
         pinned = baseline_path(located)
         extension = BaselineExtension.for_directory(pinned.parent)
-        return self._snapshot.use_extension(extension)(name=located.stem)
+        assertion = self._snapshot.use_extension(extension)(name=located.stem)
+        if not self._updating:
+            return assertion
+        refused = baseline_writing_refused()
+        if refused is not None:
+            pytest.fail(f"{pinned}: {refused} (pytest --snapshot-update)", pytrace=False)
+        loaded = scenario if isinstance(scenario, Scenario) else load_scenario(located)
+        return _ReferenceBaseline(assertion, observe(loaded, BUILTIN_IMPLEMENTATIONS["reference"]), pinned)
+
+
+@final
+class _ReferenceBaseline:
+    """The right side of ``observation == baseline_snapshot(...)`` under ``--snapshot-update``.
+
+    Hands syrupy the reference's observation to write, and only when the
+    observation compared agrees with it.
+    """
+
+    __slots__ = ("_assertion", "_pinned", "_reference")
+
+    def __init__(self, assertion: Any, reference: Observation, pinned: Path) -> None:
+        self._assertion = assertion
+        self._reference = reference
+        self._pinned = pinned
+
+    def __repr__(self) -> str:
+        return f"_ReferenceBaseline({str(self._pinned)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        __tracebackhide__ = True
+        if not isinstance(other, dict):
+            return NotImplemented
+        differences = diff_observations(self._reference, other)
+        if differences:
+            pytest.fail(
+                f"{self._pinned}: not written: a baseline is the reference's observation, and "
+                f"{other.get('implementation', 'the observation compared')} differs from it "
+                f"(path: reference != candidate):\n{format_differences(differences)}",
+                pytrace=False,
+            )
+        return bool(self._assertion == self._reference)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @pytest.fixture(scope="session")
@@ -267,4 +320,5 @@ def harness(
 @pytest.fixture
 def baseline_snapshot(snapshot: Any, request: pytest.FixtureRequest) -> BaselineSnapshot:
     """syrupy's snapshot on the baseline beside a scenario: ``observation == baseline_snapshot("x.toml")``."""
-    return BaselineSnapshot(snapshot, root=Path(request.path).parent)
+    updating = bool(request.config.getoption("update_snapshots", default=False))
+    return BaselineSnapshot(snapshot, root=Path(request.path).parent, updating=updating)

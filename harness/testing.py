@@ -39,7 +39,9 @@ def describe_disagreement(reference: Observation, candidate: Observation, *, lim
         f"{names[1]} differs from {names[0]} on scenario {reference['scenario']!r}"
         f" (path: {names[0]} != {names[1]}):",
         format_differences(differences, limit=limit),
-        render_divergence(reference["timeline"], candidate["timeline"], labels=names),
+        render_divergence(
+            reference["timeline"], candidate["timeline"], labels=names, events=(reference["events"], candidate["events"])
+        ),
     ])
 
 

@@ -223,3 +223,27 @@ def test_the_bar_is_green_while_everything_passes(corpus: Path, colour_terminal:
         assert progress.bar_style == "green"
         progress.finished(check_scenario(corpus / "plain.toml", resolve_implementation(REVERSED)))
         assert progress.bar_style == "red"
+
+
+def test_a_failure_ends_with_the_next_step_and_its_junit_message_is_the_first_difference(
+    write_scenario, tmp_path: Path
+) -> None:
+    """The block ends with the command that looks closer; JUnit's ``message`` names the first difference.
+
+    JUnit's message was the status word alone ("mismatch") before.
+    """
+    path = write_scenario("order", "input = \"x\"\npipeline = \"a || b\"\n[commands.a]\nreturns = \"A\"\n[commands.b]\nreturns = \"B\"\n")
+    record_scenario(path)
+    report = tmp_path / "junit.xml"
+    code, out, _ = run_cli("check", str(path), "--candidate", REVERSED, "--junit-xml", str(report))
+    assert code == EXIT_FAILED
+    assert out.splitlines()[-4] == (
+        f"  next: `harness run {path} --impl {REVERSED} --timeline` to look closer; "
+        f"if the change is intended, `harness freeze` and `harness record {path}`"
+    )
+    failure = ET.parse(report).getroot().find("testsuite/testcase/failure")
+    assert failure is not None and failure.get("message") == (
+        f"candidate {REVERSED} differs from the reference (path: reference != candidate): "
+        "output.text: '[\"A\",\"B\"]' != '[\"B\",\"A\"]'"
+    )
+    assert "timelines" in out and "timelines agree" in out and "reference:" not in out
