@@ -38,7 +38,7 @@ from harness.errors import CandidateError, InvalidInputError
 from harness.observation import DeadlineExceeded, Observation, canonical_json, observe
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
-from harness.timeline import render_divergence
+from harness.report.timeline import render_divergence
 
 __all__ = [
     "CheckStatus",

@@ -34,9 +34,9 @@ from harness.errors import HarnessError
 from harness.exploration import explore_result
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
-from harness.junit import TimedResult, write_junit_xml
+from harness.report.junit import TimedResult, write_junit_xml
 from harness.observation import DeadlineExceeded, canonical_json, observe
-from harness.progress import progress_for
+from harness.report.progress import progress_for
 from harness.repro import recorded_candidate, replay
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.snapshot import (
@@ -51,8 +51,8 @@ from harness.snapshot import (
 )
 from harness.scheduling import Schedule, TieOrder
 from harness.selection import KeywordSelection
-from harness.svg import render_svg
-from harness.timeline import render_timeline
+from harness.report.svg import render_svg
+from harness.report.timeline import render_timeline
 
 __all__ = [
     "EXIT_BROKEN_PIPE",

@@ -38,7 +38,7 @@ from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.scenario.writer import scenario_text
 from harness.testing import describe_disagreement
-from harness.timeline import render_divergence
+from harness.report.timeline import render_divergence
 
 __all__ = [
     "REPRO_DIR_ENV",

@@ -20,7 +20,7 @@ from harness.compare import diff_observations, format_differences
 from harness.observation import Observation, observe
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
-from harness.timeline import render_divergence
+from harness.report.timeline import render_divergence
 
 __all__ = ["DisagreementError", "ScenarioHarness", "describe_disagreement"]
 

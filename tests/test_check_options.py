@@ -20,7 +20,7 @@ import pytest
 from harness.check import record_scenario
 from harness.cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from harness.compare import Difference
-from harness.progress import TerminalProgress
+from harness.report.progress import TerminalProgress
 from harness.selection import KeywordSelection
 
 from cli_support import run_cli

@@ -1,4 +1,4 @@
-"""Timeline pictures as SVG: the terminal picture of :mod:`harness.timeline`, for a CI job to keep.
+"""Timeline pictures as SVG: the terminal picture of :mod:`harness.report.timeline`, for a CI job to keep.
 
 One row per command call, grouped by stage execution, on a shared
 virtual-millisecond axis: a pale bar where a branch waited (held back by the
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Final
 from xml.sax.saxutils import escape, quoteattr
 
-from harness.timeline import Call, first_divergence, split_blocks
+from harness.report.timeline import Call, first_divergence, split_blocks
 
 __all__ = ["axis_ticks", "render_svg"]
 
