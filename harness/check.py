@@ -38,7 +38,6 @@ from harness.errors import CandidateError, InvalidInputError
 from harness.observation import DeadlineExceeded, Observation, canonical_json, observe
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
-from harness.report.timeline import render_divergence
 
 __all__ = [
     "CheckStatus",
@@ -46,10 +45,8 @@ __all__ = [
     "ScenarioResult",
     "baseline_collisions",
     "check_scenario",
-    "describe_result",
     "orphaned_baselines",
     "record_scenario",
-    "summary_line",
 ]
 
 
@@ -238,40 +235,6 @@ def _unfinished_result(
             reference=reference,
         )
     return None
-
-
-def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int | None = 20) -> str:
-    """The report block of one scenario: its status line and, for a failure, why.
-
-    Each difference line reads ``path: LEFT != RIGHT``; the header above
-    says which side is which. ``limit=None`` shows every difference.
-    """
-    lines = [f"{result.status.upper():<16} {result.name}"]
-    shown = len(result.candidate_differences) + len(result.baseline_differences) if limit is None else limit
-    if result.message:
-        lines.extend("    " + line for line in result.message.splitlines())
-    if result.candidate_differences:
-        # Name the reference only when it is not the frozen snapshot (``--reference REV``).
-        oracle = result.reference["implementation"] if result.reference is not None else "reference"
-        which = "the reference" if oracle == "reference" else f"the reference {oracle}"
-        lines.append(f"  candidate {candidate_name} differs from {which} (path: reference != candidate):")
-        lines.append(format_differences(result.candidate_differences, limit=shown))
-    if result.baseline_differences:
-        lines.append("  reference differs from the pinned baseline (path: baseline != reference):")
-        lines.append(format_differences(result.baseline_differences, limit=shown))
-    if result.candidate_differences and result.reference is not None and result.candidate is not None:
-        lines.append("  timelines:")
-        divergence = render_divergence(
-            result.reference["timeline"], result.candidate["timeline"], labels=("reference", candidate_name)
-        )
-        lines.extend("    " + line for line in divergence.splitlines())
-    return "\n".join(lines)
-
-
-def summary_line(results: Sequence[ScenarioResult]) -> str:
-    """The closing line: ``total: N passed, N failed`` (invalid files count as failed)."""
-    passed = sum(result.passed for result in results)
-    return f"total: {passed} passed, {len(results) - passed} failed"
 
 
 RecordStatus = Literal["created", "updated", "unchanged", "invalid", "unfinished"]
