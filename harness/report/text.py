@@ -5,6 +5,10 @@ the block the terminal, the JUnit report and the corpus test print: the
 status line, the differences under a header naming each side, and both
 timelines with the first divergence marked. :func:`summary_line` is the
 ``total: N passed, N failed`` line CI reads.
+
+By default each change is printed once (see
+:func:`~harness.compare.group_differences`), with the other paths it
+touches listed under it; ``limit=None`` (``-v``) prints every path.
 """
 
 from __future__ import annotations
@@ -12,20 +16,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harness.check import ScenarioResult
-from harness.compare import format_differences
+from harness.compare import Difference, format_differences, group_differences
 from harness.report.timeline import render_divergence
 
-__all__ = ["describe_result", "summary_line"]
+__all__ = ["describe_result", "format_grouped", "summary_line"]
 
 
 def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int | None = 20) -> str:
     """The report block of one scenario: its status line and, for a failure, why.
 
     Each difference line reads ``path: LEFT != RIGHT``; the header above
-    says which side is which. ``limit=None`` shows every difference.
+    says which side is which. ``limit`` caps the changes shown; ``limit=None``
+    shows every difference, each path on its own line.
     """
     lines = [f"{result.status.upper():<16} {result.name}"]
-    shown = len(result.candidate_differences) + len(result.baseline_differences) if limit is None else limit
     if result.message:
         lines.extend("    " + line for line in result.message.splitlines())
     if result.candidate_differences:
@@ -33,10 +37,10 @@ def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int |
         oracle = result.reference["implementation"] if result.reference is not None else "reference"
         which = "the reference" if oracle == "reference" else f"the reference {oracle}"
         lines.append(f"  candidate {candidate_name} differs from {which} (path: reference != candidate):")
-        lines.append(format_differences(result.candidate_differences, limit=shown))
+        lines.append(_differences_text(result.candidate_differences, limit))
     if result.baseline_differences:
         lines.append("  reference differs from the pinned baseline (path: baseline != reference):")
-        lines.append(format_differences(result.baseline_differences, limit=shown))
+        lines.append(_differences_text(result.baseline_differences, limit))
     if result.candidate_differences and result.reference is not None and result.candidate is not None:
         lines.append("  timelines:")
         divergence = render_divergence(
@@ -44,6 +48,25 @@ def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int |
         )
         lines.extend("    " + line for line in divergence.splitlines())
     return "\n".join(lines)
+
+
+def format_grouped(differences: Sequence[Difference], *, limit: int = 20, indent: str = "    ") -> str:
+    """Each change once, at most ``limit`` of them, its other paths on the line under it."""
+    groups = group_differences(differences)
+    lines: list[str] = []
+    for group in groups[:limit]:
+        lines.append(f"{indent}{group.difference}")
+        if group.also:
+            lines.append(f"{indent}    same change at {', '.join(group.also)}")
+    if len(groups) > limit:
+        lines.append(f"{indent}... and {len(groups) - limit} more changes")
+    return "\n".join(lines)
+
+
+def _differences_text(differences: Sequence[Difference], limit: int | None) -> str:
+    if limit is None:
+        return format_differences(differences, limit=len(differences))
+    return format_grouped(differences, limit=limit)
 
 
 def summary_line(results: Sequence[ScenarioResult]) -> str:
