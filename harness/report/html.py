@@ -96,7 +96,10 @@ _SCRIPT: Final = """
   window.addEventListener("hashchange", function () { read(); apply(); });
   read();
   apply();
-  requestAnimationFrame(function () { document.body.dataset.renderedMs = performance.now().toFixed(1); });
+  // Reading a layout property lays the whole page out now: the time since navigation began,
+  // recorded here, covers parsing, the filter and layout (what a benchmark reads back).
+  void document.body.offsetHeight;
+  document.body.dataset.renderedMs = performance.now().toFixed(1);
 })();
 """
 
