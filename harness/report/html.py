@@ -72,6 +72,7 @@ _SCRIPT: Final = """
   function read() {
     var params = new URLSearchParams(location.hash.slice(1));
     select.value = params.get("status") || "all";
+    if (!select.value) select.value = "all";  // a status this page does not hold
     search.value = params.get("q") || "";
   }
   function apply() {
