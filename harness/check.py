@@ -44,7 +44,6 @@ from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.schedule_invariants import schedule_independent
 from harness.scheduling import TieOrder
-from harness.timeline import render_divergence
 
 __all__ = [
     "CheckStatus",
@@ -52,12 +51,8 @@ __all__ = [
     "ScenarioResult",
     "baseline_collisions",
     "check_scenario",
-    "describe_result",
-    "first_problem",
-    "next_step",
     "orphaned_baselines",
     "record_scenario",
-    "summary_line",
 ]
 
 
@@ -257,75 +252,6 @@ def _unfinished_result(
             reference=reference,
         )
     return None
-
-
-def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int | None = 20) -> str:
-    """The report block of one scenario: its status line and, for a failure, why and what to do next.
-
-    Each difference line reads ``path: LEFT != RIGHT``; the header above
-    says which side is which. ``limit=None`` shows every difference. An
-    invalid file's message is left out: ``harness check`` prints it once, on
-    standard error, as it does every bad input.
-    """
-    lines = [f"{result.status.upper():<16} {result.name}"]
-    shown = len(result.candidate_differences) + len(result.baseline_differences) if limit is None else limit
-    if result.message and result.status != "invalid":
-        lines.extend("    " + line for line in result.message.splitlines())
-    if result.candidate_differences:
-        lines.append(f"  {_candidate_header(result, candidate_name)}:")
-        lines.append(format_differences(result.candidate_differences, limit=shown))
-    if result.baseline_differences:
-        lines.append(f"  {_BASELINE_HEADER}:")
-        lines.append(format_differences(result.baseline_differences, limit=shown))
-    if result.candidate_differences and result.reference is not None and result.candidate is not None:
-        divergence = render_divergence(
-            result.reference["timeline"],
-            result.candidate["timeline"],
-            labels=("reference", candidate_name),
-            events=(result.reference["events"], result.candidate["events"]),
-        ).splitlines()
-        lines.extend(["  timelines agree"] if len(divergence) == 1 else ["  timelines:", *("    " + line for line in divergence)])
-    step = next_step(result, candidate_name=candidate_name)
-    if step is not None:
-        lines.append(f"  next: {step}")
-    return "\n".join(lines)
-
-
-_BASELINE_HEADER: Final = "reference differs from the pinned baseline (path: baseline != reference)"
-
-
-def _candidate_header(result: ScenarioResult, candidate_name: str) -> str:
-    # Name the reference only when it is not the frozen snapshot (``--reference REV``).
-    oracle = result.reference["implementation"] if result.reference is not None else "reference"
-    which = "the reference" if oracle == "reference" else f"the reference {oracle}"
-    return f"candidate {candidate_name} differs from {which} (path: reference != candidate)"
-
-
-def first_problem(result: ScenarioResult, *, candidate_name: str) -> str:
-    """One line saying what failed: the first difference with its side named, else the message's first line."""
-    if result.candidate_differences:
-        return f"{_candidate_header(result, candidate_name)}: {result.candidate_differences[0]}"
-    if result.baseline_differences:
-        return f"{_BASELINE_HEADER}: {result.baseline_differences[0]}"
-    return (result.message or result.status).splitlines()[0]
-
-
-def next_step(result: ScenarioResult, *, candidate_name: str) -> str | None:
-    """The command to run next for a failed scenario, or ``None`` (a pass, an invalid file, an unpinned one)."""
-    if result.passed or result.status in ("invalid", "unpinned"):
-        return None
-    look = f"`harness run {result.path} --impl {candidate_name} --timeline` to look closer"
-    if result.candidate_differences:
-        return f"{look}; if the change is intended, `harness freeze` and `harness record {result.path}`"
-    if result.baseline_differences:
-        return f"if the reference's change is intended, `harness record {result.path}`; else `harness freeze` again"
-    return look
-
-
-def summary_line(results: Sequence[ScenarioResult]) -> str:
-    """The closing line: ``total: N passed, N failed`` (invalid files count as failed)."""
-    passed = sum(result.passed for result in results)
-    return f"total: {passed} passed, {len(results) - passed} failed"
 
 
 RecordStatus = Literal["created", "updated", "unchanged", "invalid", "unfinished"]

@@ -34,9 +34,10 @@ from harness.errors import CandidateError, HarnessError
 from harness.exploration import ExplorationLog, explore_result
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
-from harness.junit import TimedResult, write_junit_xml
+from harness.report.html import CheckRun, write_html_report
+from harness.report.junit import TimedResult, write_junit_xml
 from harness.observation import DeadlineExceeded, canonical_json, observe
-from harness.progress import progress_for
+from harness.report.progress import progress_for
 from harness.repro import Provenance, read_provenance, replay
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.snapshot import (
@@ -44,6 +45,7 @@ from harness.snapshot import (
     FreezeRequest,
     FreezeResult,
     freeze,
+    head_commit,
     implementation_from_snapshot,
     import_snapshot,
     reference_at,
@@ -51,8 +53,8 @@ from harness.snapshot import (
 )
 from harness.scheduling import Schedule, TieOrder
 from harness.selection import KeywordSelection
-from harness.svg import render_svg
-from harness.timeline import render_timeline
+from harness.report.svg import render_svg
+from harness.report.timeline import render_timeline
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -121,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--list", "--collect-only", dest="list_only", action="store_true", help="list the scenarios; run nothing"
     )
     check.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    check.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML report")
     verbosity = check.add_mutually_exclusive_group()
     verbosity.add_argument(
         "-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=0, help="print only failures"
@@ -230,6 +233,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.junit_xml is not None:
         check_output_path(args.junit_xml, "--junit-xml")
+    if args.html is not None:
+        check_output_path(args.html, "--html")
     selection = KeywordSelection.compile(args.keyword) if args.keyword is not None else None
     found = _scenario_paths(args.paths)
     paths = selection.select(found) if selection is not None else found
@@ -240,6 +245,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     candidate = resolve_implementation(args.candidate)
     reference = _reference(args.reference)
     collisions = baseline_collisions(paths)
+    began = time.perf_counter()
     timed: list[TimedResult] = []
     explored = ExplorationLog()
     with progress_for(
@@ -268,9 +274,22 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     if args.junit_xml is not None:
         write_junit_xml(args.junit_xml, timed, candidate=candidate.name)
+    if args.html is not None:
+        write_html_report(args.html, timed, _check_run(args, candidate, reference, time.perf_counter() - began))
     if any(result.status == "invalid" for result in results):
         return EXIT_INVALID
     return EXIT_OK if all(result.passed for result in results) and not orphans else EXIT_FAILED
+
+
+def _check_run(args: argparse.Namespace, candidate: Implementation, reference: Implementation, seconds: float) -> CheckRun:
+    """What the HTML report says about this run, with the options that reproduce one of its scenarios."""
+    options: list[str] = []
+    if args.candidate != DEFAULT_CANDIDATE:
+        options += ["--candidate", args.candidate]
+    if args.reference is not None:
+        options += ["--reference", args.reference]
+    revision = head_commit(Path.cwd())
+    return CheckRun(candidate.name, reference.name, revision[:12] if revision else None, seconds, tuple(options))
 
 
 def _report_orphans(given: Sequence[Path], found: Sequence[Path], err: TextIO) -> list[str]:

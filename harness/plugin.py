@@ -11,7 +11,10 @@ Installed as a ``pytest11`` entry point, so any suite in an environment where
   ``harness_candidate`` and ``harness_reference`` (implementations), and
   ``baseline_snapshot`` (syrupy's ``snapshot`` on the baseline beside a
   scenario, the file ``harness record`` and ``harness check`` use);
-- the ``characterization`` marker.
+- the ``characterization`` marker;
+- ``--harness-html FILE`` writes every ``harness.assert_agree`` of the run as
+  the HTML report ``harness check --html`` writes (pytest-xdist workers hand
+  their comparisons to the controller, which writes the page).
 
 Nothing global changes unless asked for. The hypothesis profiles
 ``harness-dev``, ``harness-ci`` and ``harness-nightly`` are registered under
@@ -45,7 +48,8 @@ from harness.observation import Observation, observe
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.snapshot import reference_at
-from harness.testing import ScenarioHarness
+from harness.report.html import CheckRun, write_html_report
+from harness.testing import AgreementLog, ScenarioHarness
 
 __all__ = [
     "AUTO",
@@ -138,6 +142,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help=f"load a harness hypothesis profile: {', '.join(PROFILES)} or {AUTO} (ci under CI, else dev)",
     )
+    group.addoption(
+        "--harness-html",
+        type=Path,
+        metavar="FILE",
+        help="write every harness.assert_agree of the run as an HTML report",
+    )
     parser.addini("harness_profile", "harness hypothesis profile to load (dev, ci, nightly or auto); default none")
 
 
@@ -159,6 +169,44 @@ def pytest_configure(config: pytest.Config) -> None:
     except CandidateError as exc:
         raise pytest.UsageError(f"--candidate {exc}") from None
     config.stash[_REFERENCE] = _reference(config)
+    if config.getoption("harness_html") is not None:
+        config.stash[_LOG] = AgreementLog()
+
+
+_WORKER_OUTPUT: Final = "harness_agreements"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the ``--harness-html`` page; an xdist worker hands its comparisons to the controller instead."""
+    config = session.config
+    log = config.stash.get(_LOG, None)
+    if log is None:
+        return
+    worker_output = getattr(config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output[_WORKER_OUTPUT] = log.dumps()
+        return
+    results = log.results()
+    reference = config.stash[_REFERENCE]
+    spec = config.getoption("candidate")
+    options = ("--candidate", spec) if spec != DEFAULT_CANDIDATE else ()
+    run = CheckRun(
+        config.stash[_CANDIDATE].name,
+        reference.name if reference is not None else "reference",
+        None,
+        sum(timed.seconds for timed in results),
+        options,
+    )
+    write_html_report(config.getoption("harness_html"), results, run)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: collect a finished worker's comparisons for the page."""
+    log = node.config.stash.get(_LOG, None)
+    text = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+    if log is not None and text:
+        log.extend_from(text)
 
 
 def _reference(config: pytest.Config) -> Implementation | None:
@@ -181,6 +229,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 _CANDIDATE = pytest.StashKey[Implementation]()
 _REFERENCE = pytest.StashKey[Implementation | None]()
+_LOG = pytest.StashKey[AgreementLog]()
 
 
 @final
@@ -314,7 +363,12 @@ def harness(
     request: pytest.FixtureRequest, harness_candidate: Implementation, harness_reference: Implementation
 ) -> ScenarioHarness:
     """Load and run scenarios (paths relative to the test file) and assert candidate and reference agree."""
-    return ScenarioHarness(candidate=harness_candidate, reference=harness_reference, root=Path(request.path).parent)
+    return ScenarioHarness(
+        candidate=harness_candidate,
+        reference=harness_reference,
+        root=Path(request.path).parent,
+        log=request.config.stash.get(_LOG, None),
+    )
 
 
 @pytest.fixture

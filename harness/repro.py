@@ -51,7 +51,7 @@ from harness.scenario.model import Scenario
 from harness.scenario.writer import scenario_text
 from harness.snapshot.loading import REVISION_LABEL
 from harness.testing import describe_disagreement
-from harness.timeline import render_divergence
+from harness.report.timeline import render_divergence
 
 __all__ = [
     "REPRO_DIR_ENV",

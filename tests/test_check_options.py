@@ -20,7 +20,7 @@ import pytest
 from harness.check import record_scenario
 from harness.cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from harness.compare import Difference
-from harness.progress import TerminalProgress
+from harness.report.progress import TerminalProgress
 from harness.selection import KeywordSelection
 
 from cli_support import run_cli
@@ -114,9 +114,9 @@ def test_quiet_prints_only_failures_and_the_closing_list(corpus: Path) -> None:
 
 
 def test_verbose_shows_every_difference(write_scenario) -> None:
-    """The default shows 20 differences and a count; ``-v`` shows them all."""
-    many = "input = \"x\"\npipeline = \"" + " || ".join(f"c{i}" for i in range(12)) + "\"\n"
-    many += "".join(f"[commands.c{i}]\nreturns = \"R{i}\"\n" for i in range(12))
+    """The default shows 20 changes and a count; ``-v`` shows every path."""
+    many = "input = \"x\"\npipeline = \"" + " || ".join(f"c{i}" for i in range(24)) + "\"\n"
+    many += "".join(f"[commands.c{i}]\nreturns = \"R{i}\"\n" for i in range(24))
     path = write_scenario("many", many)
     record_scenario(path)
     _, default, _ = run_cli("check", str(path), "--candidate", REVERSED)
@@ -124,6 +124,25 @@ def test_verbose_shows_every_difference(write_scenario) -> None:
     assert "more" in default and "... and" in default
     assert "... and" not in verbose
     assert verbose.count(" != ") > default.count(" != ")
+
+
+def test_each_change_is_printed_once_with_its_other_paths_under_it(write_scenario) -> None:
+    """One reordered value repeats under the output, its branches and its stage: one line, the other paths under it.
+
+    Planted mistake (tried in a temporary copy): grouping switched off
+    (``_differences_text`` always calling ``format_differences``) prints
+    ``stages[1].data[0]`` as a line of its own and this test fails.
+    """
+    path = write_scenario("order", GOOD)
+    record_scenario(path)
+    _, default, _ = run_cli("check", str(path), "--candidate", REVERSED)
+    _, verbose, _ = run_cli("check", str(path), "--candidate", REVERSED, "-v")
+    lines = default.splitlines()
+    first = lines.index("    output.data[0]: 'A:x' != 'B:x'")
+    assert lines[first + 1] == "        same change at stages[1].data[0]"
+    assert sum(line.startswith("    stages[1].data[0]:") for line in lines) == 0
+    assert "    stages[1].data[0]: 'A:x' != 'B:x'" in verbose.splitlines()
+    assert "same change" not in verbose
 
 
 def test_junit_xml_has_one_testcase_per_scenario(corpus: Path, tmp_path: Path) -> None:

@@ -110,6 +110,28 @@ def test_a_disagreeing_candidate_fails_with_the_path_diff_and_both_timelines(use
     ])
 
 
+def test_harness_html_writes_every_comparison_of_the_run_from_every_worker(user_project: pytest.Pytester) -> None:
+    """``--harness-html FILE`` under pytest-xdist: each worker's comparisons reach the page the controller writes.
+
+    Planted mistake (tried in a temporary copy): a worker writing the page
+    itself instead of handing its comparisons over leaves a page with at most
+    one of the two scenarios, and this test fails.
+    """
+    user_project.makefile(".toml", **{"scenarios/other": SCENARIO.replace("L:", "M:")})
+    user_project.makepyfile(test_other="""
+def test_other_agrees(harness):
+    harness.assert_agree("scenarios/other.toml")
+""")
+    result = user_project.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "xdist", "-n", "2", "--harness-html", "report.html", "-k", "agree"
+    )
+    result.assert_outcomes(passed=2)
+    page = (user_project.path / "report.html").read_text(encoding="utf-8")
+    assert page.count('<details class="scenario" data-status="match"') == 2
+    assert 'data-name="two-branches"' in page and 'data-name="other"' in page
+    assert "harness check: 0 of 2 failed" in page
+
+
 def test_an_unknown_candidate_is_a_usage_error(user_project: pytest.Pytester) -> None:
     """A candidate that cannot be imported stops the run before any test, with one clear line."""
     result = user_project.runpytest_subprocess("-p", "no:cacheprovider", "--candidate", "nowhere:Executor")

@@ -10,10 +10,10 @@ import pytest
 from harness.candidates import resolve_implementation
 from harness.observation import observe
 from harness.scenario.loader import load_scenario
-from harness.svg import axis_ticks, render_svg
-from harness.timeline import first_divergence, render_divergence, render_timeline, split_blocks
+from harness.report.svg import axis_ticks, render_svg
+from harness.report.timeline import first_divergence, render_divergence, render_timeline, split_blocks
 
-CORPUS = Path(__file__).resolve().parent.parent / "baselines"
+CORPUS = Path(__file__).resolve().parents[2] / "baselines"
 CAPPED = load_scenario(CORPUS / "order-reverse-durations-capped.toml")
 PACED = load_scenario(CORPUS / "pace-cap-two.toml")
 

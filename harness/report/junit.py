@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import final
 
 from harness.baselines import write_atomic
-from harness.check import ScenarioResult, describe_result, first_problem
+from harness.check import ScenarioResult
+from harness.report.text import describe_result, first_problem
 
 __all__ = ["TimedResult", "junit_xml", "write_junit_xml"]
 
