@@ -1,7 +1,8 @@
 """Fault finding: each planted fault, hunted by its property over 20 seeds at the dev profile.
 
 For every entry of the catalogue in ``tests/faulty_executors.py``, the
-property that must find it runs as a ``@given(scenarios())`` test on the
+property that must find it runs as a ``@given`` test, on the scenarios that
+property draws (``parallel_properties.property_scenarios``), on the
 faulty executor under ``hypothesis.seed(n)`` for n = 0..19, twice: as the
 suite runs it (the dev profile's budget of 30 examples, the boundary
 scenarios of ``parallel_properties.BOUNDARIES`` as explicit examples first,
@@ -33,7 +34,6 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, sett
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation, resolve_implementation
 from harness.plugin import hypothesis_profile_name
 from harness.scenario.model import Scenario
-from harness.strategies import scenarios
 
 from measure import Figure
 from report import describe_machine, render_table
@@ -71,7 +71,7 @@ def hunt(fault: faulty_executors.PlantedFault, run_seed: int, *, boundaries: boo
         message = props.violation(fault.found_by, scenario, candidate, REFERENCE)
         assert message is None, message
 
-    test = given(scenarios())(holds)
+    test = given(props.property_scenarios(fault.found_by))(holds)
     if boundaries:
         for scenario in props.BOUNDARIES:
             test = example(scenario)(test)
