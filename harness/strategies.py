@@ -38,16 +38,18 @@ look-alikes and retry look-alikes, some of which are retry signals and some
 not (``{"value": "Retry"}`` is not, ``{"value": "retry"}`` is).
 
 Each draw starts as swarm testing does: it first picks which of the
-:data:`FEATURES` it may use (pacing, an explicit cap, an environment limit,
-raising branches, marker and retry look-alikes, retries inside groups,
-labels, effects, a structured input with mutating branches, sequential
-stages), each on for half the draws, and a feature left off is absent from
-the whole scenario. Rare conjunctions (a cap of 0 with overlapping branches
-and no pacing, pacing at one worker, a group retry while siblings wait for
-a worker) stop being diluted by every other feature, and a feature that is
-on is drawn often (a raise in half the branches, a retry in the last
-group three times in five, so that the groups before it run to the end). ``emphasis`` names features a property depends on: those
-are on in three draws in four (per-property strategies).
+:data:`FEATURES` it may use (pacing, one worker, an explicit cap of 2 to 16,
+an environment limit, brief branches, raising branches, marker and retry
+look-alikes, a retry inside the last group, labels, effects, a structured
+input with mutating branches, sequential stages), each on for half the
+draws, and a feature left off is absent from the whole scenario. Rare
+conjunctions (a cap of 0 with overlapping branches and no pacing, pacing at
+one worker, a group retry while siblings wait for a worker) stop being
+diluted by every other feature, and a feature that is on is drawn often (a
+raise in half the branches, a retry in the last group three times in five,
+so that the groups before it run to the end). ``emphasis`` names features a
+property depends on: those are on in seven draws in eight; ``quiet`` those
+that hide what it reads: on in one in four (per-property strategies).
 
 Every choice shrinks toward the plain case (a text answer, no labels, no
 pacing, one branch, one group), and names derive from positions (``g1b0``
@@ -153,8 +155,8 @@ _CAPS = st.one_of(
 _ENV_LIMITS = st.sampled_from(ENV_LIMITS)
 _DELAYS = st.one_of(st.just(0), st.sampled_from((5, 10, 100)), st.integers(min_value=0, max_value=500))
 _PACED = st.one_of(st.sampled_from((5, 10, 100)), st.integers(min_value=1, max_value=500))
-# One worker is where pacing and ordering mistakes show most: a cap of 1, or of 0 (the falsy one) and below, half each.
-_ONE_WORKER_CAPS = st.sampled_from((1, 0, 1, 0, 1, -1))
+# One worker is where pacing and ordering mistakes show most: a cap of 1 (four in seven), 0 (the falsy one) or below.
+_ONE_WORKER_CAPS = st.sampled_from((1, 0, 1, 0, 1, 1, -1))
 _EXPLICIT_CAPS = st.integers(min_value=2, max_value=16)
 _SET_ENV_LIMITS = st.sampled_from(ENV_LIMITS[1:])
 _STRUCTURED_INPUTS = st.sampled_from(INPUTS[1:])
@@ -386,14 +388,14 @@ _TABLE_BITS: Final = 10
 
 @lru_cache(maxsize=None)
 def _feature_tables(emphasis: frozenset[str], quiet: frozenset[str]) -> tuple[st.SearchStrategy[frozenset[str]], ...]:
-    """Which features one draw may use: each on for one draw in two, emphasized in three in four, quiet in one in four.
+    """Which features one draw may use: each on for one draw in two, emphasized in seven in eight, quiet in one in four.
 
-    A feature takes one bit (on when set), or two when emphasized (on when
-    either is set) or quiet (on when both are). The bits are drawn in tables
+    A feature takes one bit (on when set), three when emphasized (on when
+    any is set), or two when quiet (on when both are). The bits are drawn in tables
     of at most 2**10 combinations, each a ``sampled_from`` (drawn evenly under
     2,000 values) that shrinks to the empty set: the plain scenario.
     """
-    fields = [(feature, 2 if feature in emphasis | quiet else 1, feature in quiet) for feature in FEATURES]
+    fields = [(feature, 3 if feature in emphasis else 2 if feature in quiet else 1, feature in quiet) for feature in FEATURES]
     chunks: list[list[tuple[str, int, bool]]] = [[]]
     for field in fields:
         if sum(bits for _, bits, _ in chunks[-1]) + field[1] > _TABLE_BITS:

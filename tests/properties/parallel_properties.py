@@ -82,8 +82,24 @@ class GroupRun:
     next_start: int | None
 
 
+_LAST_GROUP_RUNS: list[tuple[Scenario, Observation, list[GroupRun]]] = []
+
+
 def group_runs(scenario: Scenario, observation: Observation) -> list[GroupRun]:
-    """The parallel group executions of a run, in order, with what surrounds them."""
+    """The parallel group executions of a run, in order, with what surrounds them.
+
+    The last answer is kept: a check, :func:`aim` and :func:`reached_parts`
+    read the same observation, and reading its timeline is a third of a
+    check's cost.
+    """
+    if _LAST_GROUP_RUNS and _LAST_GROUP_RUNS[0][0] is scenario and _LAST_GROUP_RUNS[0][1] is observation:
+        return _LAST_GROUP_RUNS[0][2]
+    runs = _group_runs(scenario, observation)
+    _LAST_GROUP_RUNS[:] = [(scenario, observation, runs)]
+    return runs
+
+
+def _group_runs(scenario: Scenario, observation: Observation) -> list[GroupRun]:
     timeline = observation["timeline"]
     blocks = split_blocks(timeline)
     entries = observation["stages"]
@@ -435,7 +451,7 @@ EMPHASIS: Final[Mapping[str, tuple[str, ...]]] = {
     "events": ("sequential-stages",),
     SIDE_BY_SIDE: ("effects", "raises", "labels", "structured-input"),
 }
-"""The features of the strategies each property reads, turned on in three draws in four (``scenarios(emphasis=...)``)."""
+"""The features of the strategies each property reads, turned on in seven draws in eight (``scenarios(emphasis=...)``)."""
 QUIET: Final[Mapping[str, tuple[str, ...]]] = {
     "declaration-order": ("group-retries",),
     "cap": ("pacing", "group-retries", "brief"),
