@@ -442,7 +442,7 @@ SIDE_BY_SIDE: Final = "side-by-side"
 
 
 EMPHASIS: Final[Mapping[str, tuple[str, ...]]] = {
-    "declaration-order": ("raises", "look-alikes", "brief"),
+    "declaration-order": ("raises", "look-alikes"),
     "cap": ("one-worker", "caps"),
     "schedule": ("pacing", "group-retries", "brief"),
     "markers": ("raises", "structured-input", "effects"),
@@ -453,7 +453,7 @@ EMPHASIS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 """The features of the strategies each property reads, turned on in seven draws in eight (``scenarios(emphasis=...)``)."""
 QUIET: Final[Mapping[str, tuple[str, ...]]] = {
-    "declaration-order": ("group-retries",),
+    "declaration-order": ("group-retries", "one-worker", "brief"),
     "cap": ("pacing", "group-retries", "brief"),
     "markers": ("one-worker", "pacing", "group-retries"),
     "labels": ("group-retries",),
