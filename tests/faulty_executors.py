@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import ClassVar, Final
 
@@ -224,19 +225,27 @@ class _TextValueErrorContext(ErrorContext):
 class MarkerValueFromTextExecutor(PipelineExecutor):
     """Fault: an error marker's value is the branch input's text rather than its data."""
 
+    ERROR_CONTEXT: ClassVar[type[ErrorContext]] = _TextValueErrorContext
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._errors = _TextValueErrorContext()
+        self._errors = self.ERROR_CONTEXT()
 
 
-class _FailedLabelsCache(_RewritingCache):
-    """Adds the labels of the commands whose branches failed to the aggregate's labels and taint."""
+class _EntriesCache(_RewritingCache):
+    """A rewriting cache that also knows the pipeline's entries, to read a group's commands."""
 
     __slots__ = ("_entries",)
 
     def __init__(self, owner: StageOutputCache, entries: tuple[object, ...]) -> None:
         super().__init__(owner)
         self._entries = entries
+
+
+class _FailedLabelsCache(_EntriesCache):
+    """Adds the labels of the commands whose branches failed to the aggregate's labels and taint."""
+
+    __slots__ = ()
 
     def set(self, index: int, value: StructuredValue) -> None:
         group = self._entries[index - 1]
@@ -313,41 +322,43 @@ class RetryRequestAfterStartExecutor(PipelineExecutor):
                     events[position], events[position + 1] = events[position + 1], events[position]
 
 
-class _UnlockedPaceGate(_PaceGate):
+class _PlantedPaceGate(_PaceGate):
+    """``concurrency._PaceGate``'s ``pass_gate``, copied so that a fault can switch one of its lines.
+
+    ``LOCKED``: acquisitions waiting together are serialized; ``FROM_REQUEST``:
+    a pass is recorded as the time it asked; ``FULL_INTERVAL``: a wait lasts
+    the whole delay. The defaults are the real gate.
+    """
+
     __slots__ = ()
-
-    async def pass_gate(self) -> None:
-        loop = asyncio.get_running_loop()
-        if self._last_pass is not None:
-            wait = self._last_pass + self._interval - loop.time()
-            if wait > 1e-9:
-                await asyncio.sleep(wait)
-        self._last_pass = loop.time()
-
-
-class _FromRequestPaceGate(_PaceGate):
-    __slots__ = ()
+    LOCKED: ClassVar[bool] = True
+    FROM_REQUEST: ClassVar[bool] = False
+    FULL_INTERVAL: ClassVar[bool] = False
 
     async def pass_gate(self) -> None:
         loop = asyncio.get_running_loop()
         asked = loop.time()
-        async with self._lock:
+        async with self._lock if self.LOCKED else nullcontext():
             if self._last_pass is not None:
                 wait = self._last_pass + self._interval - loop.time()
                 if wait > 1e-9:
-                    await asyncio.sleep(wait)
-            self._last_pass = asked
+                    await asyncio.sleep(self._interval if self.FULL_INTERVAL else wait)
+            self._last_pass = asked if self.FROM_REQUEST else loop.time()
 
 
-class _FullIntervalPaceGate(_PaceGate):
+class _UnlockedPaceGate(_PlantedPaceGate):
     __slots__ = ()
+    LOCKED = False
 
-    async def pass_gate(self) -> None:
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            if self._last_pass is not None and self._last_pass + self._interval - loop.time() > 1e-9:
-                await asyncio.sleep(self._interval)
-            self._last_pass = loop.time()
+
+class _FromRequestPaceGate(_PlantedPaceGate):
+    __slots__ = ()
+    FROM_REQUEST = True
+
+
+class _FullIntervalPaceGate(_PlantedPaceGate):
+    __slots__ = ()
+    FULL_INTERVAL = True
 
 
 class _PlantedGateExecutor(PipelineExecutor):
@@ -430,22 +441,16 @@ class _NonEmptyPublishingErrorContext(ErrorContext):
             super().publish(errors)
 
 
-class EmptyMarkersKeptExecutor(PipelineExecutor):
+class EmptyMarkersKeptExecutor(MarkerValueFromTextExecutor):
     """Fault: an empty marker list is not published (``if errors:``), so a clean group leaves an earlier group's markers."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._errors = _NonEmptyPublishingErrorContext()
+    ERROR_CONTEXT = _NonEmptyPublishingErrorContext
 
 
-class _BranchLabelsOnlyCache(_RewritingCache):
+class _BranchLabelsOnlyCache(_EntriesCache):
     """Replaces the aggregate's labels by its branches' own when every command of the group carries labels."""
 
-    __slots__ = ("_entries",)
-
-    def __init__(self, owner: StageOutputCache, entries: tuple[object, ...]) -> None:
-        super().__init__(owner)
-        self._entries = entries
+    __slots__ = ()
 
     def set(self, index: int, value: StructuredValue) -> None:
         group = self._entries[index - 1]
