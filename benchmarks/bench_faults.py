@@ -1,19 +1,28 @@
 """Fault finding: each planted fault, hunted by its property over 20 seeds at the dev profile.
 
 For every entry of the catalogue in ``tests/faulty_executors.py``, the
-property that must find it runs as a ``@given(scenarios())`` test on the
-faulty executor, with the dev profile's budget (30 examples, no deadline, no
-database) under ``hypothesis.seed(n)`` for n = 0..19, twice: as the suite
-runs it (the boundary scenarios of ``parallel_properties.BOUNDARIES`` as
-explicit examples first, then drawn ones), and on drawn scenarios alone,
-which measures the strategies. A run finds the fault when the property
-fails; its time, from the start of the run to the report of the shrunk
-failure (shrinking included), is taken with ``time.perf_counter``. The
-figures are the found rate and the median time per fault and mode.
+property that must find it runs as a ``@given`` test, on the scenarios that
+property draws (``parallel_properties.property_scenarios``), on the
+faulty executor under ``hypothesis.seed(n)`` for n = 0..19, twice: as the
+suite runs it (the dev profile's budget of 30 examples, the boundary
+scenarios of ``parallel_properties.BOUNDARIES`` as explicit examples first,
+then drawn ones), and on drawn scenarios alone under the ``drawn`` profile
+(the same budget, generation, targeting and shrinking only), which measures
+the strategies. A run finds the fault when the property fails; its time,
+from the start of the run to the report of the shrunk failure (shrinking
+included), is taken with ``time.perf_counter``. The figures are the found
+rate and the median time per fault and mode.
+
+Run alone, ``--drawn-only`` skips the suite's mode and ``--fault NAME``
+(repeatable) hunts only the named faults, so that one figure can be
+reproduced without the rest::
+
+    python benchmarks/bench_faults.py --drawn-only --fault cap-0-from-environment
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -23,11 +32,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation, resolve_implementation
+from harness.plugin import hypothesis_profile_name
 from harness.scenario.model import Scenario
-from harness.strategies import scenarios
 
 from measure import Figure
-from report import run_standalone
+from report import describe_machine, render_table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests" / "properties"), str(ROOT / "tests")]
@@ -35,7 +44,7 @@ sys.path[:0] = [str(ROOT / "tests" / "properties"), str(ROOT / "tests")]
 import faulty_executors  # noqa: E402  (the tests' folder is put on the path just above)
 import parallel_properties as props  # noqa: E402
 
-__all__ = ["Hunt", "hunt", "run"]
+__all__ = ["Hunt", "hunt", "main", "run"]
 
 NAME = "6 fault finding"
 SEEDS = 20
@@ -55,21 +64,25 @@ class Hunt:
 
 
 def hunt(fault: faulty_executors.PlantedFault, run_seed: int, *, boundaries: bool) -> Hunt:
-    """Run ``fault``'s property on its executor once, at the dev profile's budget, under ``run_seed``."""
+    """Run ``fault``'s property on its executor once under ``run_seed``: as the suite runs, or drawn only."""
     candidate: Implementation = resolve_implementation(fault.candidate)
 
     def holds(scenario: Scenario) -> None:
         message = props.violation(fault.found_by, scenario, candidate, REFERENCE)
         assert message is None, message
 
-    test = given(scenarios())(holds)
+    test = given(props.property_scenarios(fault.found_by))(holds)
     if boundaries:
         for scenario in props.BOUNDARIES:
             test = example(scenario)(test)
-    phases = (Phase.explicit, Phase.generate, Phase.shrink) if boundaries else (Phase.generate, Phase.shrink)
+        profile = settings(
+            max_examples=DEV_EXAMPLES, deadline=None, database=None, derandomize=False,
+            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        )
+    else:
+        profile = settings.get_profile(hypothesis_profile_name("drawn"))
     test = settings(
-        max_examples=DEV_EXAMPLES, deadline=None, database=None, derandomize=False, phases=phases,
-        suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, print_blob=False,
+        profile, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, print_blob=False
     )(test)
     test = seed(run_seed)(test)
     started = time.perf_counter()
@@ -80,27 +93,44 @@ def hunt(fault: faulty_executors.PlantedFault, run_seed: int, *, boundaries: boo
     return Hunt(False, time.perf_counter() - started)
 
 
-def run(quick: bool) -> list[Figure]:
+def run(quick: bool, *, modes: tuple[str, ...] = MODES, names: tuple[str, ...] = ()) -> list[Figure]:
     seeds = QUICK_SEEDS if quick else SEEDS
     figures: list[Figure] = []
     for fault in faulty_executors.FAULTS:
-        for mode in MODES:
+        if names and fault.name not in names:
+            continue
+        for mode in modes:
             hunts = [hunt(fault, run_seed, boundaries=mode == MODES[0]) for run_seed in range(seeds)]
             found = [h.seconds for h in hunts if h.found]
             sys.stderr.write(f"  {fault.name} ({mode}): {len(found)}/{seeds}\n")
             note = f"{fault.area}; property {fault.found_by}; {mode}; {seeds} seeds x {DEV_EXAMPLES} examples"
             figures.append(Figure(
                 benchmark=NAME, name=f"{fault.name}: missed, {mode}", value=seeds - len(found), unit="count",
-                target=0 if mode == MODES[0] else None, note=f"found {len(found)}/{seeds}; {note}",
+                target=0, note=f"found {len(found)}/{seeds}; {note}",
             ))
             figures.append(Figure(
                 benchmark=NAME, name=f"{fault.name}: median to a shrunk failure, {mode}",
-                value=statistics.median(found) if found else 0.0, unit="s",
-                target=TARGET_SECONDS if mode == MODES[0] else None,
+                value=statistics.median(found) if found else 0.0, unit="s", target=TARGET_SECONDS,
                 note=f"median of {len(found)} finding runs" if found else "never found",
             ))
     return figures
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_SEEDS} seeds instead of {SEEDS}")
+    parser.add_argument("--drawn-only", action="store_true", help="only the drawn profile, without the boundaries")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME", help="hunt only this fault")
+    args = parser.parse_args(argv)
+    unknown = set(args.fault) - {fault.name for fault in faulty_executors.FAULTS}
+    if unknown:
+        parser.error(f"--fault: no planted fault named {', '.join(sorted(unknown))}")
+    machine = describe_machine()
+    modes = MODES[1:] if args.drawn_only else MODES
+    figures = run(args.quick, modes=modes, names=tuple(args.fault))
+    sys.stdout.write(render_table(figures, machine.ended()))
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(run_standalone(run, __doc__.splitlines()[0]))
+    sys.exit(main())

@@ -17,7 +17,7 @@ Installed as a ``pytest11`` entry point, so any suite in an environment where
   their comparisons to the controller, which writes the page).
 
 Nothing global changes unless asked for. The hypothesis profiles
-``harness-dev``, ``harness-ci`` and ``harness-nightly`` are registered under
+``harness-dev``, ``harness-ci``, ``harness-nightly`` and ``harness-drawn`` are registered under
 names of their own (hypothesis's ``ci`` stays hypothesis's) and one is
 loaded only when a suite chooses it: ``--harness-profile NAME``, else
 ``HARNESS_PROFILE``, else the ``harness_profile`` ini option. The name
@@ -84,6 +84,16 @@ PROFILES: Final[dict[str, dict[str, Any]]] = {
         "derandomize": False,
         "deadline": None,
         "print_blob": True,
+        "suppress_health_check": [HealthCheck.too_slow],
+    },
+    # The dev budget on drawn scenarios alone: no explicit examples, no saved
+    # ones, so that what the strategies find is measured and reproduced by seed.
+    "drawn": {
+        "max_examples": 30,
+        "deadline": None,
+        "print_blob": True,
+        "database": None,
+        "phases": (Phase.generate, Phase.target, Phase.shrink),
         "suppress_health_check": [HealthCheck.too_slow],
     },
 }

@@ -37,6 +37,20 @@ group. Groups are mostly narrow (1 to 4 branches) and one in ten is 5 to
 look-alikes and retry look-alikes, some of which are retry signals and some
 not (``{"value": "Retry"}`` is not, ``{"value": "retry"}`` is).
 
+Each draw starts as swarm testing does: it first picks which of the
+:data:`FEATURES` it may use (pacing, one worker, an explicit cap of 2 to 16,
+an environment limit, brief branches, raising branches, marker and retry
+look-alikes, a retry inside the last group, labels, effects, a structured
+input with mutating branches, sequential stages), each on for half the
+draws, and a feature left off is absent from the whole scenario. Rare
+conjunctions (a cap of 0 with overlapping branches and no pacing, pacing at
+one worker, a group retry while siblings wait for a worker) stop being
+diluted by every other feature, and a feature that is on is drawn often (a
+raise in half the branches, a retry in the last group three times in five,
+so that the groups before it run to the end). ``emphasis`` names features a
+property depends on: those are on in seven draws in eight; ``quiet`` those
+that hide what it reads: on in one in four (per-property strategies).
+
 Every choice shrinks toward the plain case (a text answer, no labels, no
 pacing, one branch, one group), and names derive from positions (``g1b0``
 is branch 0 of the first group), so a shrunk scenario is small and reads
@@ -47,6 +61,7 @@ because building them per draw costs more than running the scenario.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import combinations
 from typing import Final
@@ -57,6 +72,7 @@ from harness.scenario.model import CommandSpec, DescriptorSpec, JSONValue, Scena
 
 __all__ = [
     "ANSWERS",
+    "FEATURES",
     "DURATION_STEPS",
     "ENV_LIMITS",
     "GROUP_RETRIES",
@@ -87,13 +103,15 @@ INPUTS: Final[tuple[JSONValue, ...]] = (
     0.1,
 )
 """Pipeline inputs, plain first: non-ASCII and escaped text, objects, an array, a marker look-alike, a float."""
-ANSWERS: Final = (
-    "text", "text", "text", "raises", "raises", "marker", "float", "object", "not-a-signal", "marker-indexed",
-    "marker-valued",
+ANSWERS: Final = ("text", "text", "float", "object", "raises", "marker", "marker-indexed", "marker-valued", "not-a-signal")
+"""A branch's answer; text is the most common, and where every answer shrinks; raises and look-alikes are features."""
+GROUP_RETRIES: Final = (None, None, "retry", "signal", "retry-text")
+"""With group retries on, how the last group asks for a retry, if it does: three times in five."""
+FEATURES: Final = (
+    "pacing", "one-worker", "caps", "environment", "brief", "raises", "look-alikes", "group-retries", "labels", "effects",
+    "structured-input", "sequential-stages",
 )
-"""A branch's answer; text is the most common, and where every answer shrinks."""
-GROUP_RETRIES: Final = (*(None,) * 24, "retry", "signal", "retry-text")
-"""How a group asks for a retry, if it does: rarely, so that most scenarios get through their groups."""
+"""What a draw may use, chosen first (swarm testing); a feature left off is absent from the scenario."""
 INPUT_KINDS: Final = ("literal", "fixed", "source", "literal")
 """How the input reaches the pipeline: a replayable literal (where it shrinks), a function source, a fixed literal."""
 SOURCE_COMMAND: Final = "src"
@@ -101,8 +119,8 @@ RUN_COUNTS: Final = (1, 1, 2, 3)
 """With ``carried_state``: how many times one executor instance runs the scenario."""
 SET_LIMITS: Final = (None, None, "1", "2", "abc")
 """With ``carried_state``: what a sequential stage before a later group sets ``PIPELINE_PARALLEL_LIMIT`` to, if anything."""
-SEQUENTIAL_RETRY_TRIES: Final = (None, None, 2, 3)
-"""A sequential stage after a group asks for a retry until this call (``retry_until``), or never."""
+SEQUENTIAL_RETRY_TRIES: Final = (None, 2, 3, 2)
+"""A sequential stage after a group asks for a retry until this call (``retry_until``), or, one time in four, never."""
 FAILING_EFFECT: Final = "audit"
 RECORDING_EFFECT: Final = "show"
 GENERATED_DEADLINE_MS: Final = 36_000_000
@@ -136,6 +154,12 @@ _CAPS = st.one_of(
 )
 _ENV_LIMITS = st.sampled_from(ENV_LIMITS)
 _DELAYS = st.one_of(st.just(0), st.sampled_from((5, 10, 100)), st.integers(min_value=0, max_value=500))
+_PACED = st.one_of(st.sampled_from((5, 10, 100)), st.integers(min_value=1, max_value=500))
+# One worker is where pacing and ordering mistakes show most: a cap of 1 (four in seven), 0 (the falsy one) or below.
+_ONE_WORKER_CAPS = st.sampled_from((1, 0, 1, 0, 1, 1, -1))
+_EXPLICIT_CAPS = st.integers(min_value=2, max_value=16)
+_SET_ENV_LIMITS = st.sampled_from(ENV_LIMITS[1:])
+_STRUCTURED_INPUTS = st.sampled_from(INPUTS[1:])
 _LABEL_SETS = st.sampled_from(_LABEL_CHOICES)
 _EFFECT_CHOICES: Final = ((), (RECORDING_EFFECT,), (FAILING_EFFECT,))
 _INPUTS = st.sampled_from(INPUTS)
@@ -243,27 +267,82 @@ _MUTATES: Final = (False,) * 5 + (True,)
 # on, still shrink on their own. Each choice is a ``sampled_from`` over fewer
 # than 2,000 values: hypothesis draws those evenly, while a wider range leans
 # hard toward small values (which would leave most branches unlabelled).
-_RADICES: Final = (len(_LABELLINGS), len(_EFFECT_CHOICES), len(_MUTATES))
-_ANSWER_INDEXES = st.sampled_from(range(len(ANSWERS)))
-_DURATION_INDEXES = st.sampled_from(range(_DURATION_CHOICES))
-_BRANCH_REST = st.sampled_from(range(_RADICES[0] * _RADICES[1] * _RADICES[2]))
+_DURATIONS_ALL: Final = tuple(_duration(choice) for choice in range(_DURATION_CHOICES))
+_DURATIONS_BRIEF: Final = (0, 10, 10, 50)
+"""With ``brief`` on: branches shorter than most pacing delays, and ties everywhere."""
+_PLAIN_ANSWERS: Final = ANSWERS[:4]
+_RAISING_ANSWERS: Final = ("raises",) * 4
+_LOOK_ALIKE_ANSWERS: Final = ANSWERS[5:]
 
 
-def _branch_draw(answer: int, duration: int, rest: int) -> _BranchDraw:
-    rest, mutates = divmod(rest, len(_MUTATES))
-    labelling, effects = divmod(rest, len(_EFFECT_CHOICES))
-    return _BranchDraw(
-        ANSWERS[answer], _duration(duration), _LABELLINGS[labelling], _EFFECT_CHOICES[effects], _MUTATES[mutates]
+@dataclass(frozen=True, slots=True)
+class _BranchChoices:
+    """What a branch may be drawn as, given the features on; the first of each tuple is the plain choice."""
+
+    answers: tuple[str, ...]
+    durations: tuple[int, ...]
+    labellings: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
+    effects: tuple[tuple[str, ...], ...]
+    mutates: tuple[bool, ...]
+
+    @property
+    def answer_indexes(self) -> st.SearchStrategy[int]:
+        return _indexes(len(self.answers))
+
+    @property
+    def rest(self) -> st.SearchStrategy[int]:
+        return _indexes(len(self.labellings) * len(self.effects) * len(self.mutates))
+
+    @property
+    def duration_indexes(self) -> st.SearchStrategy[int]:
+        return _indexes(len(self.durations))
+
+    def branch(self, answer: int, duration: int, rest: int) -> _BranchDraw:
+        rest, mutates = divmod(rest, len(self.mutates))
+        labelling, effects = divmod(rest, len(self.effects))
+        return _BranchDraw(
+            self.answers[answer], self.durations[duration], self.labellings[labelling], self.effects[effects],
+            self.mutates[mutates],
+        )
+
+
+@lru_cache(maxsize=None)
+def _indexes(count: int) -> st.SearchStrategy[int]:
+    return st.sampled_from(range(count))
+
+
+@lru_cache(maxsize=None)
+def _askers(width: int) -> st.SearchStrategy[int]:
+    """Which branch of a group asks for a retry: the first in about half the draws, while its siblings still wait."""
+    return st.sampled_from((0,) * width + tuple(range(width)))
+
+
+@lru_cache(maxsize=None)
+def _branch_choices(features: frozenset[str]) -> _BranchChoices:
+    answers = _PLAIN_ANSWERS
+    if "raises" in features:
+        answers += _RAISING_ANSWERS
+    if "look-alikes" in features:
+        answers += _LOOK_ALIKE_ANSWERS
+    return _BranchChoices(
+        answers=answers,
+        durations=_DURATIONS_BRIEF if "brief" in features else _DURATIONS_ALL,
+        labellings=_LABELLINGS if "labels" in features else _LABELLINGS[:1],
+        effects=_EFFECT_CHOICES if "effects" in features else _EFFECT_CHOICES[:1],
+        mutates=(False, True) if "structured-input" in features else (False,),
     )
 
 
-def _draw_branch(draw: st.DrawFn) -> _BranchDraw:
-    return _branch_draw(draw(_ANSWER_INDEXES), draw(_DURATION_INDEXES), draw(_BRANCH_REST))
+_ALL_FEATURES: Final = frozenset(FEATURES)
+
+
+def _draw_branch(draw: st.DrawFn, choices: _BranchChoices) -> _BranchDraw:
+    return choices.branch(draw(choices.answer_indexes), draw(choices.duration_indexes), draw(choices.rest))
 
 
 @st.composite
 def _branch_commands(draw: st.DrawFn, name: str, index: int) -> CommandSpec:
-    return _branch(name, index, _draw_branch(draw))
+    return _branch(name, index, _draw_branch(draw, _branch_choices(_ALL_FEATURES)))
 
 
 def branch_commands(name: str, index: int = 0) -> st.SearchStrategy[CommandSpec]:
@@ -304,35 +383,94 @@ def _group_counts(max_groups: int) -> st.SearchStrategy[int]:
     return st.sampled_from(tuple(min(count, max_groups) for count in counts))
 
 
+_TABLE_BITS: Final = 10
+
+
+@lru_cache(maxsize=None)
+def _feature_tables(emphasis: frozenset[str], quiet: frozenset[str]) -> tuple[st.SearchStrategy[frozenset[str]], ...]:
+    """Which features one draw may use: each on for one draw in two, emphasized in seven in eight, quiet in one in four.
+
+    A feature takes one bit (on when set), three when emphasized (on when
+    any is set), or two when quiet (on when both are). The bits are drawn in tables
+    of at most 2**10 combinations, each a ``sampled_from`` (drawn evenly under
+    2,000 values) that shrinks to the empty set: the plain scenario.
+    """
+    fields = [(feature, 3 if feature in emphasis else 2 if feature in quiet else 1, feature in quiet) for feature in FEATURES]
+    chunks: list[list[tuple[str, int, bool]]] = [[]]
+    for field in fields:
+        if sum(bits for _, bits, _ in chunks[-1]) + field[1] > _TABLE_BITS:
+            chunks.append([])
+        chunks[-1].append(field)
+
+    def features(chunk: list[tuple[str, int, bool]], choice: int) -> frozenset[str]:
+        on: set[str] = set()
+        for feature, bits, both in chunk:
+            set_bits = choice & ((1 << bits) - 1)
+            choice >>= bits
+            if set_bits == (1 << bits) - 1 if both else set_bits:
+                on.add(feature)
+        return frozenset(on)
+
+    return tuple(
+        st.sampled_from(tuple(features(chunk, choice) for choice in range(2 ** sum(bits for _, bits, _ in chunk))))
+        for chunk in chunks
+    )
+
+
+def _draw_features(draw: st.DrawFn, emphasis: frozenset[str], quiet: frozenset[str]) -> frozenset[str]:
+    return frozenset().union(*(draw(table) for table in _feature_tables(emphasis, quiet)))
+
+
+def _draw_cap(draw: st.DrawFn, features: frozenset[str]) -> int | None:
+    if "one-worker" in features:
+        return draw(_ONE_WORKER_CAPS)
+    return draw(_EXPLICIT_CAPS) if "caps" in features else None
+
+
 @st.composite
-def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str, carried_state: bool) -> Scenario:
+def _scenarios(
+    draw: st.DrawFn,
+    max_groups: int,
+    max_branches: int,
+    name: str,
+    carried_state: bool,
+    emphasis: frozenset[str],
+    quiet: frozenset[str],
+) -> Scenario:
+    features = _draw_features(draw, emphasis, quiet)
+    choices = _branch_choices(features)
     # The input first: draws made early vary most evenly across examples.
-    value = draw(_INPUTS)
+    value = draw(_STRUCTURED_INPUTS) if "structured-input" in features else INPUTS[0]
     kind = draw(_INPUT_KINDS)
+    labelled = "labels" in features
     stages: list[str | tuple[str, ...]] = []
     commands: dict[str, CommandSpec] = {}
     widths = _widths(max_branches)
-    for group in range(1, draw(_group_counts(max_groups)) + 1):
-        if draw(_SEQUENTIAL_STAGE):
+    sequential = "sequential-stages" in features
+    count = draw(_group_counts(max_groups))
+    for group in range(1, count + 1):
+        if sequential and draw(_SEQUENTIAL_STAGE):
             before = f"s{group}"
             # Only a stage that follows a group asks for a retry: it re-runs that whole group.
             retry_until = draw(_SEQUENTIAL_RETRIES) if group > 1 else None
             limit = draw(_SET_LIMITS) if carried_state and group > 1 else None
-            commands[before] = _sequential(before, draw(_LABEL_SETS), retry_until, limit)
+            labels = draw(_LABEL_SETS) if labelled else ()
+            commands[before] = _sequential(before, labels, retry_until, limit)
             stages.append(before)
         width = draw(widths)
-        retry = draw(_GROUP_RETRIES)
-        asking = draw(st.integers(min_value=0, max_value=width - 1)) if retry is not None else None
+        # A retry fails its group's stage and ends the run: only the last group asks, so the others run out.
+        retry = draw(_GROUP_RETRIES) if "group-retries" in features and group == count else None
+        asking = draw(_askers(width)) if retry is not None else None
         branches = tuple(f"g{group}b{index}" for index in range(width))
         for index, branch in enumerate(branches):
-            drawn = _draw_branch(draw)
+            drawn = _draw_branch(draw, choices)
             commands[branch] = _branch(branch, index, drawn if index != asking else replace(drawn, answer=retry))
         stages.append(branches)
-    if draw(_SEQUENTIAL_STAGE):
-        commands["tail"] = _sequential("tail", draw(_LABEL_SETS), draw(_SEQUENTIAL_RETRIES))
+    if sequential and draw(_SEQUENTIAL_STAGE):
+        commands["tail"] = _sequential("tail", draw(_LABEL_SETS) if labelled else (), draw(_SEQUENTIAL_RETRIES))
         stages.append("tail")
-    env_limit = draw(_ENV_LIMITS)
-    delay = draw(_DELAYS)
+    env_limit = draw(_SET_ENV_LIMITS) if "environment" in features else None
+    delay = draw(_PACED) if "pacing" in features else 0
     if kind == "source":
         commands[SOURCE_COMMAND] = CommandSpec(name=SOURCE_COMMAND, returns=value)
     return Scenario(
@@ -342,20 +480,25 @@ def _scenarios(draw: st.DrawFn, max_groups: int, max_branches: int, name: str, c
         source=SOURCE_COMMAND if kind == "source" else None,
         input_replayable=kind != "fixed",
         runs=draw(_RUN_COUNTS) if carried_state else 1,
-        input_descriptor=_descriptor(draw(_LABEL_SETS)),
+        input_descriptor=_descriptor(draw(_LABEL_SETS)) if labelled else None,
         stages=tuple(stages),
-        parallel_cap=draw(_CAPS),
+        parallel_cap=_draw_cap(draw, features),
         delay_ms=delay or None,
         env={} if env_limit is None else {"PIPELINE_PARALLEL_LIMIT": env_limit},
         deadline_ms=GENERATED_DEADLINE_MS,
         commands=commands,
-        failing_effects={FAILING_EFFECT: "audit down for {input}"} if draw(st.booleans()) else {},
+        failing_effects={FAILING_EFFECT: "audit down for {input}"} if "effects" in features and draw(st.booleans()) else {},
     )
 
 
-@lru_cache(maxsize=None)
 def scenarios(
-    *, max_groups: int = 3, max_branches: int = 24, name: str = "generated", carried_state: bool = False
+    *,
+    max_groups: int = 3,
+    max_branches: int = 24,
+    name: str = "generated",
+    carried_state: bool = False,
+    emphasis: Iterable[str] = (),
+    quiet: Iterable[str] = (),
 ) -> st.SearchStrategy[Scenario]:
     """Scenarios of 1 to ``max_groups`` parallel groups of 1 to ``max_branches`` branches.
 
@@ -364,5 +507,22 @@ def scenarios(
     group may ask for one or two retries first, which re-run that group.
     ``carried_state`` adds repeated runs of one executor instance and
     limits set by a stage for the groups after it (see the module docstring).
+    ``emphasis`` names :data:`FEATURES` to turn on in three draws in four
+    and ``quiet`` those to turn on in one in four, instead of one in two
+    (per-property strategies); an unknown or doubly named feature raises
+    ``ValueError``.
     """
-    return _scenarios(max_groups, max_branches, name, carried_state)
+    stressed, muted = frozenset(emphasis), frozenset(quiet)
+    unknown = (stressed | muted) - _ALL_FEATURES
+    if unknown or stressed & muted:
+        raise ValueError(
+            f"scenarios(emphasis={sorted(stressed)}, quiet={sorted(muted)}): each must name distinct features of {FEATURES}"
+        )
+    return _scenario_strategy(max_groups, max_branches, name, carried_state, stressed, muted)
+
+
+@lru_cache(maxsize=None)
+def _scenario_strategy(
+    max_groups: int, max_branches: int, name: str, carried_state: bool, emphasis: frozenset[str], quiet: frozenset[str]
+) -> st.SearchStrategy[Scenario]:
+    return _scenarios(max_groups, max_branches, name, carried_state, emphasis, quiet)

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import ClassVar, Final
 
 from harness.pipeline import PipelineExecutor, StructuredValue, compact_json, default_parallel_limit
+from harness.pipeline import concurrency
 from harness.pipeline.cache import StageOutputCache
+from harness.pipeline.concurrency import _PaceGate
 from harness.pipeline.invocation import split_command_result
 from harness.pipeline.markers import ErrorContext, Marker
 from harness.pipeline.parallel_stage_runner import RETRY_IN_PARALLEL_STAGE
 from harness.pipeline.state_machine import is_retry_signal
-from harness.pipeline.types import Command, StageContext, StageFailure, StageResult, StageRetry
+from harness.pipeline.types import Command, StageContext, StageFailure, StageResult, StageRetry, StageSuccess
 
 
 class _RewritingCache(StageOutputCache):
@@ -222,19 +225,27 @@ class _TextValueErrorContext(ErrorContext):
 class MarkerValueFromTextExecutor(PipelineExecutor):
     """Fault: an error marker's value is the branch input's text rather than its data."""
 
+    ERROR_CONTEXT: ClassVar[type[ErrorContext]] = _TextValueErrorContext
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._errors = _TextValueErrorContext()
+        self._errors = self.ERROR_CONTEXT()
 
 
-class _FailedLabelsCache(_RewritingCache):
-    """Adds the labels of the commands whose branches failed to the aggregate's labels and taint."""
+class _EntriesCache(_RewritingCache):
+    """A rewriting cache that also knows the pipeline's entries, to read a group's commands."""
 
     __slots__ = ("_entries",)
 
     def __init__(self, owner: StageOutputCache, entries: tuple[object, ...]) -> None:
         super().__init__(owner)
         self._entries = entries
+
+
+class _FailedLabelsCache(_EntriesCache):
+    """Adds the labels of the commands whose branches failed to the aggregate's labels and taint."""
+
+    __slots__ = ()
 
     def set(self, index: int, value: StructuredValue) -> None:
         group = self._entries[index - 1]
@@ -311,6 +322,194 @@ class RetryRequestAfterStartExecutor(PipelineExecutor):
                     events[position], events[position + 1] = events[position + 1], events[position]
 
 
+class _PlantedPaceGate(_PaceGate):
+    """``concurrency._PaceGate``'s ``pass_gate``, copied so that a fault can switch one of its lines.
+
+    ``LOCKED``: acquisitions waiting together are serialized; ``FROM_REQUEST``:
+    a pass is recorded as the time it asked; ``FULL_INTERVAL``: a wait lasts
+    the whole delay. The defaults are the real gate.
+    """
+
+    __slots__ = ()
+    LOCKED: ClassVar[bool] = True
+    FROM_REQUEST: ClassVar[bool] = False
+    FULL_INTERVAL: ClassVar[bool] = False
+
+    async def pass_gate(self) -> None:
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        async with self._lock if self.LOCKED else nullcontext():
+            if self._last_pass is not None:
+                wait = self._last_pass + self._interval - loop.time()
+                if wait > 1e-9:
+                    await asyncio.sleep(self._interval if self.FULL_INTERVAL else wait)
+            self._last_pass = asked if self.FROM_REQUEST else loop.time()
+
+
+class _UnlockedPaceGate(_PlantedPaceGate):
+    __slots__ = ()
+    LOCKED = False
+
+
+class _FromRequestPaceGate(_PlantedPaceGate):
+    __slots__ = ()
+    FROM_REQUEST = True
+
+
+class _FullIntervalPaceGate(_PlantedPaceGate):
+    __slots__ = ()
+    FULL_INTERVAL = True
+
+
+class _PlantedGateExecutor(PipelineExecutor):
+    """Runs its parallel stages with ``GATE`` in place of the pacing gate of ``run_with_concurrency``.
+
+    The gate is private to the concurrency module, which looks it up when a
+    group starts, so the fault swaps the module's class for the length of
+    this executor's own stage and puts it back after; one executor runs on a
+    loop at a time, and the reference has its own copy of the module.
+    """
+
+    GATE: ClassVar[type[_PaceGate]] = _PaceGate
+
+    async def run_stage(self, stage: int, input_text: str, context: StageContext) -> StageResult:
+        kept = concurrency._PaceGate
+        concurrency._PaceGate = self.GATE  # type: ignore[misc]
+        try:
+            return await super().run_stage(stage, input_text, context)
+        finally:
+            concurrency._PaceGate = kept  # type: ignore[misc]
+
+
+class UnlockedPaceGateExecutor(_PlantedGateExecutor):
+    """Fault: the pacing gate has no lock, so acquisitions waiting at it together pass together."""
+
+    GATE = _UnlockedPaceGate
+
+
+class PacedFromRequestExecutor(_PlantedGateExecutor):
+    """Fault: the gate records when an acquisition asked, not when it passed, so the next one waiting passes early."""
+
+    GATE = _FromRequestPaceGate
+
+
+class FullIntervalPaceExecutor(_PlantedGateExecutor):
+    """Fault: an acquisition that must wait at all waits the whole delay, not what is left of it."""
+
+    GATE = _FullIntervalPaceGate
+
+class _InputRecordingCache(_RewritingCache):
+    """Passes everything to its owner and remembers the last value read, which the runner reads as its shared input."""
+
+    __slots__ = ("_read",)
+
+    def __init__(self, owner: StageOutputCache, read: list[StructuredValue]) -> None:
+        super().__init__(owner)
+        self._read = read
+
+    def get(self, index: int, fallback_text: str) -> StructuredValue:
+        value = super().get(index, fallback_text)
+        self._read[:] = [value]
+        return value
+
+    def rewrite(self, value: StructuredValue) -> None:
+        return None
+
+
+class SharedBranchInputExecutor(PipelineExecutor):
+    """Fault: every branch works on the group's input data itself, not a copy (decision D5), so a mutation leaks."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._shared: list[StructuredValue] = []
+
+    @property
+    def cache(self) -> StageOutputCache:
+        return _InputRecordingCache(self._cache, self._shared)
+
+    async def execute_command(self, command: Command, value: StructuredValue, context: StageContext) -> object:
+        if context.parallel_index is not None and self._shared:
+            value.data = self._shared[0].data  # the branch's copy was made shallow: one object for all
+        return await super().execute_command(command, value, context)
+
+
+class _NonEmptyPublishingErrorContext(ErrorContext):
+    __slots__ = ()
+
+    def publish(self, errors: list[Marker]) -> None:
+        if errors:
+            super().publish(errors)
+
+
+class EmptyMarkersKeptExecutor(MarkerValueFromTextExecutor):
+    """Fault: an empty marker list is not published (``if errors:``), so a clean group leaves an earlier group's markers."""
+
+    ERROR_CONTEXT = _NonEmptyPublishingErrorContext
+
+
+class _BranchLabelsOnlyCache(_EntriesCache):
+    """Replaces the aggregate's labels by its branches' own when every command of the group carries labels."""
+
+    __slots__ = ()
+
+    def set(self, index: int, value: StructuredValue) -> None:
+        group = self._entries[index - 1]
+        if isinstance(group, tuple) and all(command.labels for command in group):
+            own = tuple(dict.fromkeys(label for command in group for label in command.labels))
+            value.descriptor = replace(value.descriptor, labels=own, taint=own)
+        self._owner.set(index, value)
+
+
+class InputLabelsDroppedExecutor(PipelineExecutor):
+    """Fault: when every branch's command is labelled, the merge starts from the branches and drops the input's labels."""
+
+    @property
+    def cache(self) -> StageOutputCache:
+        return _BranchLabelsOnlyCache(self._cache, self._entries)
+
+
+class RetryFromLastBranchOnlyExecutor(PipelineExecutor):
+    """Fault: only the group's last branch can ask for a retry (``branches[-1].retry_signal``); another's is its value."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._width = 0
+
+    async def run_stage(self, stage: int, input_text: str, context: StageContext) -> StageResult:
+        entry = self._entries[stage - 1] if 0 < stage <= len(self._entries) else None
+        self._width = len(entry) if isinstance(entry, tuple) else 0
+        return await super().run_stage(stage, input_text, context)
+
+    async def execute_command(self, command: Command, value: StructuredValue, context: StageContext) -> object:
+        raw = await super().execute_command(command, value, context)
+        index = context.parallel_index
+        if index is not None and index < self._width - 1 and is_retry_signal(split_command_result(raw)[0]):
+            return {"value": "ignored retry", "branch": command.name}
+        return raw
+
+
+class EffectsAfterAggregateExecutor(PipelineExecutor):
+    """Fault: a group's effects run once its aggregate is built, so a failing effect fails the stage instead of marking its branch."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._deferred: list[tuple[Command, StructuredValue, StageContext]] = []
+
+    async def run_effects(self, command: Command, value: StructuredValue, context: StageContext) -> None:
+        self._deferred.append((command, value, context))
+
+    async def run_stage(self, stage: int, input_text: str, context: StageContext) -> StageResult:
+        self._deferred.clear()
+        result = await super().run_stage(stage, input_text, context)
+        deferred, self._deferred = self._deferred, []
+        try:
+            for command, value, branch_context in deferred:
+                await super().run_effects(command, value, branch_context)
+        except Exception as exc:
+            return StageFailure(str(exc)) if isinstance(result, StageSuccess) else result
+        return result
+
+
 @dataclass(frozen=True, slots=True)
 class PlantedFault:
     """One catalogue entry: a faulty executor, the area it breaks, the property that must find it."""
@@ -359,5 +558,22 @@ FAULTS: Final = (
                  "a retry asked inside a group re-runs the stage before it instead of failing"),
     PlantedFault("retry-request-after-start", "events", "RetryRequestAfterStartExecutor", "events",
                  "STAGE_RETRY_REQUEST recorded after the STAGE_START it causes"),
+    # Written before the strategies learnt to search for conjunctions, and never tuned to them.
+    PlantedFault("pace-gate-unlocked", "pacing", "UnlockedPaceGateExecutor", "schedule",
+                 "workers waiting at the pacing gate together pass together"),
+    PlantedFault("paced-from-request", "pacing", "PacedFromRequestExecutor", "schedule",
+                 "the gate measures the delay from when an acquisition asked, not when it passed"),
+    PlantedFault("pace-wait-full-interval", "pacing", "FullIntervalPaceExecutor", "schedule",
+                 "an acquisition that must wait waits the whole delay, not what is left of it"),
+    PlantedFault("branches-share-input", "isolation", "SharedBranchInputExecutor", "markers",
+                 "branches work on the group's input data itself, so one branch's mutation reaches another's marker"),
+    PlantedFault("empty-markers-unpublished", "markers", "EmptyMarkersKeptExecutor", "markers",
+                 "a group without markers leaves an earlier group's markers as the latest errors"),
+    PlantedFault("input-labels-dropped", "labels", "InputLabelsDroppedExecutor", "labels",
+                 "when every branch's command is labelled, the aggregate loses the input's labels"),
+    PlantedFault("retry-from-last-branch-only", "retries", "RetryFromLastBranchOnlyExecutor", "retry-rejection",
+                 "a retry asked by any branch but the last is taken as its value"),
+    PlantedFault("effects-after-aggregate", "effects", "EffectsAfterAggregateExecutor", "side-by-side",
+                 "a group's effects run after its aggregate, so a failing effect fails the stage"),
 )
 """Every planted fault; ``found_by`` names a property of ``parallel_properties.PROPERTIES``."""

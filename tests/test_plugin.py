@@ -170,9 +170,16 @@ def test_the_profiles_say_what_the_gate_and_the_nightly_run_need() -> None:
     assert "phases" not in PROFILES["nightly"]
 
 
+def test_the_drawn_profile_runs_drawn_scenarios_alone() -> None:
+    """drawn: the dev budget, no explicit examples and no database, so fault-finding figures measure the strategies."""
+    assert PROFILES["drawn"]["max_examples"] == PROFILES["dev"]["max_examples"]
+    assert PROFILES["drawn"]["database"] is None
+    assert set(PROFILES["drawn"]["phases"]) == {Phase.generate, Phase.target, Phase.shrink}
+
+
 def test_an_unknown_profile_name_is_a_usage_error() -> None:
     """A typo in HARNESS_PROFILE stops the run instead of silently using another profile."""
-    with pytest.raises(pytest.UsageError, match="HARNESS_PROFILE=nighty: expected one of dev, ci, nightly, auto"):
+    with pytest.raises(pytest.UsageError, match="HARNESS_PROFILE=nighty: expected one of dev, ci, nightly, .*auto"):
         choose_profile(None, {"HARNESS_PROFILE": "nighty"})
 
 

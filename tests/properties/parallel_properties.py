@@ -18,13 +18,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, currently_in_test_context, given, settings, target
 from hypothesis import strategies as st
 
 from harness.candidates import Implementation
 from harness.observation import Observation, observe
 from harness.scenario.commands import mutate_in_place
 from harness.scenario.model import CommandSpec, DescriptorSpec, Scenario
+from harness.strategies import scenarios
 from harness.testing import describe_disagreement
 from harness.report.timeline import split_blocks
 
@@ -81,8 +82,24 @@ class GroupRun:
     next_start: int | None
 
 
+_LAST_GROUP_RUNS: list[tuple[Scenario, Observation, list[GroupRun]]] = []
+
+
 def group_runs(scenario: Scenario, observation: Observation) -> list[GroupRun]:
-    """The parallel group executions of a run, in order, with what surrounds them."""
+    """The parallel group executions of a run, in order, with what surrounds them.
+
+    The last answer is kept: a check, :func:`aim` and :func:`reached_parts`
+    read the same observation, and reading its timeline is a third of a
+    check's cost.
+    """
+    if _LAST_GROUP_RUNS and _LAST_GROUP_RUNS[0][0] is scenario and _LAST_GROUP_RUNS[0][1] is observation:
+        return _LAST_GROUP_RUNS[0][2]
+    runs = _group_runs(scenario, observation)
+    _LAST_GROUP_RUNS[:] = [(scenario, observation, runs)]
+    return runs
+
+
+def _group_runs(scenario: Scenario, observation: Observation) -> list[GroupRun]:
     timeline = observation["timeline"]
     blocks = split_blocks(timeline)
     entries = observation["stages"]
@@ -399,6 +416,11 @@ def reached_parts(scenario: Scenario, observation: Observation) -> set[str]:
         found.add("a limit set during the run")
     if any(c.mutates_input for c in scenario.commands.values()):
         found.add("a branch that mutates its input")
+    found.update(name for name, score in rare_observations(scenario, observation).items() if score)
+    if scenario.delay_ms and any(
+        len(run.calls) >= 2 and expected_workers(scenario, len(run.calls)) == 1 for run in group_runs(scenario, observation)
+    ):
+        found.add("pacing at one worker")
     if any(isinstance(c.returns, float) for c in scenario.commands.values()):
         found.add("a float answer")
     if any(isinstance(c.returns, dict) and not is_marker_shaped(c) and not asks_for_retry(c) for c in scenario.commands.values()):
@@ -419,9 +441,79 @@ PROPERTIES: Final[Mapping[str, Callable[[Scenario, Observation], None]]] = {
 SIDE_BY_SIDE: Final = "side-by-side"
 
 
+EMPHASIS: Final[Mapping[str, tuple[str, ...]]] = {
+    "declaration-order": ("raises", "look-alikes"),
+    "cap": ("one-worker", "caps"),
+    "schedule": ("pacing", "group-retries", "brief"),
+    "markers": ("raises", "structured-input", "effects"),
+    "retry-rejection": ("group-retries", "sequential-stages"),
+    "labels": ("labels", "raises", "effects"),
+    "events": ("sequential-stages",),
+    SIDE_BY_SIDE: ("effects", "raises", "labels", "structured-input"),
+}
+"""The features of the strategies each property reads, turned on in seven draws in eight (``scenarios(emphasis=...)``)."""
+QUIET: Final[Mapping[str, tuple[str, ...]]] = {
+    "declaration-order": ("group-retries", "one-worker", "brief"),
+    "cap": ("pacing", "group-retries", "brief"),
+    "markers": ("one-worker", "pacing", "group-retries"),
+    "labels": ("group-retries",),
+    "events": ("group-retries",),
+    SIDE_BY_SIDE: ("group-retries",),
+}
+"""The features that hide what a property reads (one worker finishes in index order, a retry ends the run, branches
+of no duration never overlap): on in one draw in four."""
+
+
+def property_scenarios(name: str, *, carried_state: bool = False) -> st.SearchStrategy[Scenario]:
+    """The drawn scenarios property ``name`` runs on: the shared strategies, weighted for what it reads."""
+    return scenarios(carried_state=carried_state, emphasis=EMPHASIS[name], quiet=QUIET.get(name, ()))
+
+
+def rare_observations(scenario: Scenario, observation: Observation) -> dict[str, int]:
+    """Score the rare observations that make faults visible, by name.
+
+    Siblings not yet started when a branch asks for a retry, branches held
+    back by the cap, starts held by the pacing gate, and raising branches
+    that finish before one declared earlier (markers come in completion
+    order): each one counted over the run's groups.
+    """
+    delay = scenario.delay_ms or 0
+    scores = {
+        "siblings waiting at a retry": 0,
+        "branches held by the cap": 0,
+        "starts held by the pacing gate": 0,
+        "failures finishing out of declaration order": 0,
+    }
+    for run in group_runs(scenario, observation):
+        width = len(_group_commands(scenario, run.stage))
+        starts = sorted(call["start_ms"] for call in run.calls)
+        if not starts:
+            continue
+        asked = [call["end_ms"] for call in run.calls if call["result"] == "retry"]
+        if asked:
+            scores["siblings waiting at a retry"] += width - sum(1 for start in starts if start < min(asked))
+        if expected_workers(scenario, width) < width:
+            scores["branches held by the cap"] += sum(1 for start in starts if start > starts[0])
+        if delay:
+            scores["starts held by the pacing gate"] += sum(1 for a, b in zip(starts, starts[1:]) if b - a == delay)
+        failed = [call["end_ms"] for call in sorted(run.calls, key=lambda call: call["branch"]) if call["result"] == "raise"]
+        scores["failures finishing out of declaration order"] += sum(
+            1 for position, end in enumerate(failed) for later in failed[position + 1:] if later < end
+        )
+    return scores
+
+
+def aim(scenario: Scenario, observation: Observation) -> None:
+    """Steer hypothesis toward the :func:`rare_observations` (``hypothesis.target``); nothing outside a test."""
+    if currently_in_test_context():
+        for label, score in rare_observations(scenario, observation).items():
+            target(score, label=label)
+
+
 def violation(name: str, scenario: Scenario, candidate: Implementation, reference: Implementation) -> str | None:
     """How ``candidate`` breaks property ``name`` on ``scenario``, or ``None`` when it holds."""
     observation = observe(scenario, candidate)
+    aim(scenario, observation)
     if name == SIDE_BY_SIDE:
         return describe_disagreement(observe(scenario, reference), observation)
     try:

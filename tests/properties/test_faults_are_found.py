@@ -66,11 +66,16 @@ def test_the_catalogue_covers_every_area_with_known_properties() -> None:
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[fault.name for fault in FAULTS])
 def test_every_planted_fault_is_found_by_its_property(fault: PlantedFault) -> None:
-    """The named property fails on the faulty executor within the suite's examples (boundaries, then 30 drawn)."""
+    """The named property fails on the faulty executor within the suite's examples (boundaries, then 30 drawn).
+
+    The drawn ones come from the strategies weighted for that property, as the
+    property tests draw them; ``bench_faults.py --drawn-only`` measures how
+    often drawn scenarios alone find each fault.
+    """
     violated = _violates(fault.found_by, fault.candidate)
 
     @SUITE_BUDGET
-    @given(scenarios())
+    @given(props.property_scenarios(fault.found_by))
     def holds(scenario: Scenario) -> None:
         assert not violated(scenario)
 

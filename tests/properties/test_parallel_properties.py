@@ -1,7 +1,10 @@
 """Properties of the parallel stage, fuzzed over the concurrency settings, on the reference and the candidate.
 
 Every property runs on both implementations from one body. The profile
-(``dev``, ``ci``, ``nightly``) sets how many scenarios each one draws. A
+(``dev``, ``ci``, ``nightly``, ``drawn``) sets how many scenarios each one
+draws; each draws from the shared strategies weighted for what it reads
+(``parallel_properties.property_scenarios``) and steers hypothesis toward the
+rare observations that make faults visible (``parallel_properties.aim``). A
 failing property writes its shrunk scenario under ``artifacts/repro/`` and
 names the file; ``harness repro FILE`` replays it.
 """
@@ -57,6 +60,7 @@ def _verify(
     observation = observe(scenario, implementation)
     for part in sorted(props.reached_parts(scenario, observation)):
         event(f"reached {part}")
+    props.aim(scenario, observation)
     with recording_failures(scenario, f"{label}-{implementation.name}", candidate=implementation):
         check(scenario, observation)
 
@@ -68,7 +72,7 @@ def at_the_carried_boundaries(test: Callable[..., None]) -> Callable[..., None]:
     return at_the_boundaries(test)
 
 
-@given(scenario=scenarios(carried_state=True))
+@given(scenario=props.property_scenarios(props.SIDE_BY_SIDE, carried_state=True))
 @at_the_carried_boundaries
 def test_candidate_and_reference_observe_the_same(
     scenario: Scenario, harness_reference: Implementation, harness_candidate: Implementation
@@ -79,13 +83,14 @@ def test_candidate_and_reference_observe_the_same(
     keeps the published errors between runs (shown in temporary copies).
     """
     reference, candidate = observe(scenario, harness_reference), observe(scenario, harness_candidate)
+    props.aim(scenario, candidate)
     with recording_failures(scenario, "side-by-side", candidate=harness_candidate, reference=harness_reference):
         differences = diff_observations(reference, candidate)
         assert not differences, format_differences(differences)
 
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
-@given(scenario=scenarios())
+@given(scenario=props.property_scenarios("declaration-order"))
 @at_the_boundaries
 def test_outputs_follow_declaration_order(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """Aggregate data is in declaration order whatever the durations."""
@@ -93,7 +98,7 @@ def test_outputs_follow_declaration_order(scenario: Scenario, which: str, implem
 
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
-@given(scenario=scenarios())
+@given(scenario=props.property_scenarios("cap"))
 @at_the_boundaries
 def test_the_cap_bounds_concurrency_and_is_reached(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
@@ -103,7 +108,7 @@ def test_the_cap_bounds_concurrency_and_is_reached(
 
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
-@given(scenario=scenarios())
+@given(scenario=props.property_scenarios("schedule"))
 @at_the_boundaries
 def test_the_timeline_equals_the_schedule_model(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
@@ -113,7 +118,7 @@ def test_the_timeline_equals_the_schedule_model(
 
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
-@given(scenario=scenarios())
+@given(scenario=props.property_scenarios("markers"))
 @at_the_boundaries
 def test_one_marker_per_raising_branch(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """Exactly one marker per raising branch, with index, key and input; latest_errors equals the markers."""
@@ -121,7 +126,7 @@ def test_one_marker_per_raising_branch(scenario: Scenario, which: str, implement
 
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
-@given(scenario=scenarios())
+@given(scenario=props.property_scenarios("retry-rejection"))
 @at_the_boundaries
 def test_any_retry_in_a_group_fails_the_stage(
     scenario: Scenario, which: str, implementations: dict[str, Implementation]
@@ -131,7 +136,7 @@ def test_any_retry_in_a_group_fails_the_stage(
 
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
-@given(scenario=scenarios())
+@given(scenario=props.property_scenarios("labels"))
 @at_the_boundaries
 def test_no_label_laundering(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """Outputs keep their input's labels and every successful branch's contribution, and no other; taint covers labels.
@@ -142,7 +147,7 @@ def test_no_label_laundering(scenario: Scenario, which: str, implementations: di
 
 
 @pytest.mark.parametrize("which", IMPLEMENTATIONS)
-@given(scenario=scenarios())
+@given(scenario=props.property_scenarios("events"))
 @at_the_boundaries
 def test_lifecycle_events_frame_the_run(scenario: Scenario, which: str, implementations: dict[str, Implementation]) -> None:
     """One start, one end matching the outcome, each stage closed once, a retry request right before its target's start.

@@ -9,7 +9,7 @@ import typing
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 import harness.scenario
@@ -25,6 +25,7 @@ from harness.scenario import (
     parse_pipeline,
     parse_scenario,
 )
+from harness.scenario.limits import check_scenario_limits
 from harness.scenario.model import RESERVED_NAMES
 
 HEAD = 'input = "x"\npipeline = "a"\n'
@@ -856,7 +857,7 @@ def _scenarios(draw: st.DrawFn) -> Scenario:
     stage = st.sampled_from(names) | st.lists(st.sampled_from(names), min_size=1, max_size=3).map(tuple)
     source = draw(st.none() | st.sampled_from(names))
     has_input = source is None or (commands[source].reads_input and draw(st.booleans()))
-    return Scenario(
+    scenario = Scenario(
         name="drawn",
         description=draw(st.none() | _TEXT),
         input=draw(_VALUES) if has_input else None,
@@ -870,6 +871,12 @@ def _scenarios(draw: st.DrawFn) -> Scenario:
         commands=commands,
         failing_effects=draw(st.dictionaries(_NAMES, _TEXT, max_size=2)),
     )
+    # The loader refuses what no file could mean, such as an effect one typo away from a declared
+    # failing one ("A0" beside "A00"): such a draw is no scenario, so it is rejected by the same rule.
+    try:
+        return check_scenario_limits(scenario)
+    except InvalidScenarioError:
+        reject()
 
 
 @settings(max_examples=75, deadline=None, database=None)
