@@ -124,3 +124,12 @@ def test_a_verdict_that_matches_no_survivor_is_a_leftover(power: ModuleType) -> 
     assert power.leftover_verdicts(verdicts, [survivor]) == ("m.f:aaa", "m.g:ccc")
     corpus = power.SelectionResult("corpus", {"killed": 9, "survived": 1}, (survivor,), 12.0, leftovers=("m.f:aaa",))
     assert "## Leftover verdicts, matching no survivor (1)\n\n- `m.f:aaa`" in power.report([corpus], "power")
+
+
+def test_every_unreachable_verdict_names_the_scenario_keys_it_considered(power: ModuleType) -> None:
+    """A key added later must show which verdicts to re-read (a verdict without the list, tried in a copy, fails)."""
+    unnamed = [
+        key for key, verdict in power.load_verdicts().items()
+        if verdict.startswith("unreachable:") and "Keys considered: " not in verdict
+    ]
+    assert unnamed == []
