@@ -34,7 +34,9 @@ A run with another ``--only-mutate`` scope starts afresh by itself.
 Each survivor gets a one-line verdict from ``benchmarks/power_verdicts/MODULE.toml``,
 keyed by ``FUNCTION:DIGEST`` (the mangled function name mutmut gives and a
 digest of the diff's changed lines, so the key survives line moves and mutant
-renumbering). Survivors without a verdict are listed as unexplained. Written to
+renumbering). Survivors without a verdict are listed as unexplained, and, after a
+corpus run over the whole area, verdicts that match no survivor as leftovers
+(their mutant is killed, or gone with the code). Written to
 ``artifacts/power/``: ``report.md`` (scores, wall times, survivors with
 verdicts, for the selections of this run), ``power.json`` (the latest figures
 of each selection), and per selection ``report.md`` and ``survivors.diff``.
@@ -121,6 +123,8 @@ class SelectionResult:
     wall_seconds: float
     statuses: dict[str, str] = field(default_factory=dict)
     """Each mutant's status, by name (the suite run reads the corpus's)."""
+    leftovers: tuple[str, ...] = ()
+    """Verdict keys no survivor has (a corpus run over the whole area only)."""
 
     @property
     def tested(self) -> int:
@@ -257,6 +261,15 @@ def load_verdicts(folder: Path = VERDICTS) -> dict[str, str]:
     return verdicts
 
 
+def leftover_verdicts(verdicts: dict[str, str], survivors: Sequence[Survivor]) -> tuple[str, ...]:
+    """The verdict keys no survivor has: the corpus kills their mutants, or the code that made them is gone.
+
+    Every suite survivor is a corpus survivor, so the corpus's survivors of the
+    whole area are the only keys a verdict may name.
+    """
+    return tuple(sorted(set(verdicts) - {survivor.key for survivor in survivors}))
+
+
 def _area_digest() -> str:
     digest = hashlib.sha256()
     for path in sorted((ROOT / "harness" / "pipeline").glob("*.py")):
@@ -341,7 +354,8 @@ def run_selection(
     for name, diff in _diffs(work, surviving).items():
         key = survivor_key(name, diff)
         survivors.append(Survivor(name, key, diff, verdicts.get(key)))
-    result = SelectionResult(selection, counts, tuple(survivors), wall, statuses)
+    leftovers = leftover_verdicts(verdicts, survivors) if selection == "corpus" and list(only_mutate) == [AREA] else ()
+    result = SelectionResult(selection, counts, tuple(survivors), wall, statuses, leftovers)
     folder = OUT / selection
     (folder / "survivors.diff").write_text("".join(f"# {s.key}\n{s.diff}\n" for s in survivors), encoding="utf-8")
     return result
@@ -356,6 +370,9 @@ def report(results: Sequence[SelectionResult], command: str) -> str:
         for survivor in result.survivors:
             verdict = survivor.verdict or "UNEXPLAINED"
             lines.append(f"- `{survivor.key}` ({survivor.name}): {verdict}")
+        if result.leftovers:
+            lines += ["", f"## Leftover verdicts, matching no survivor ({len(result.leftovers)})", ""]
+            lines += [f"- `{key}`" for key in result.leftovers]
     return "\n".join(lines) + "\n"
 
 
@@ -415,6 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "counts": result.counts,
             "wall_seconds": round(result.wall_seconds, 1),
             "survivors": [{"name": s.name, "key": s.key, "verdict": s.verdict} for s in result.survivors],
+            "leftovers": list(result.leftovers),
         }
         for result in results
     }
@@ -422,10 +440,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     unexplained = [s for result in results for s in result.survivors if s.verdict is None]
     for survivor in unexplained:
         print(f"unexplained survivor: {survivor.key} ({survivor.name})")
+    leftovers = [key for result in results for key in result.leftovers]
+    for key in leftovers:
+        print(f"leftover verdict (no such survivor): {key}")
     print(f"report: {OUT / 'report.md'}")
     thresholds = {"corpus": args.fail_under_corpus, "suite": args.fail_under_suite}
     failed = [r for r in results if thresholds[r.selection] is not None and r.score < thresholds[r.selection]]
-    return 1 if failed or unexplained else 0
+    return 1 if failed or unexplained or leftovers else 0
 
 
 if __name__ == "__main__":

@@ -115,3 +115,21 @@ def test_the_suite_keeps_the_corpus_verdict_where_the_corpus_detected_the_mutant
     assert power.suite_statuses(corpus, suite) == {
         "m.f__mutmut_1": "killed", "m.f__mutmut_2": "killed", "m.f__mutmut_3": "survived",
     }
+
+
+def test_a_verdict_that_matches_no_survivor_is_a_leftover(power: ModuleType) -> None:
+    """Planted mistake, tried in a temporary copy: comparing names instead of keys leaves both reported."""
+    survivor = power.Survivor("m.f__mutmut_2", "m.f:bbb", DIFF, "equivalent: why")
+    verdicts = {"m.f:aaa": "unreachable: killed since", "m.f:bbb": "equivalent: why", "m.g:ccc": "killed by x"}
+    assert power.leftover_verdicts(verdicts, [survivor]) == ("m.f:aaa", "m.g:ccc")
+    corpus = power.SelectionResult("corpus", {"killed": 9, "survived": 1}, (survivor,), 12.0, leftovers=("m.f:aaa",))
+    assert "## Leftover verdicts, matching no survivor (1)\n\n- `m.f:aaa`" in power.report([corpus], "power")
+
+
+def test_every_unreachable_verdict_names_the_scenario_keys_it_considered(power: ModuleType) -> None:
+    """A key added later must show which verdicts to re-read (a verdict without the list, tried in a copy, fails)."""
+    unnamed = [
+        key for key, verdict in power.load_verdicts().items()
+        if verdict.startswith("unreachable:") and "Keys considered: " not in verdict
+    ]
+    assert unnamed == []
