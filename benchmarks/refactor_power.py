@@ -147,7 +147,8 @@ def test_mutant(copy: Path, mutant: Mutant, timeout: float) -> Outcome:
     applied = subprocess.run(
         ["git", "apply", "-"], cwd=copy, input=mutant.diff, capture_output=True, text=True, check=False
     )
-    if applied.returncode != 0:
+    if applied.returncode != 0 or target.read_text(encoding="utf-8") != mutant.source:
+        target.write_bytes(clean)
         return Outcome(mutant, "error", f"the diff does not apply: {applied.stderr.strip()}")
     module = mutant.module.removesuffix(".py").replace("/", ".")
     try:
