@@ -36,8 +36,10 @@ only (module and class bodies hold definitions, whose order no caller sees):
 
 What a statement reads and writes (for ``swap-statements``) is read from its
 text: a name or attribute path assigned, the receiver of a method call and
-every name passed to a call count as written, every other path as read; two
-paths conflict when one is a prefix of the other.
+every name passed to a function (a builtin that changes none of its
+arguments aside) count as written, every other path as read; two paths
+conflict when one is a prefix of the other. Docstrings and bare annotations
+run nothing and are never moved.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ OPERATORS: Final = (
 )
 CONTROL: Final = (cst.Return, cst.Raise, cst.Break, cst.Continue, cst.Yield, cst.Await)
 NEVER_SWAPPED: Final = frozenset({"self", "cls"})
+# Builtins that change none of their arguments.
+PURE_BUILTINS: Final = frozenset(
+    {"min", "max", "len", "isinstance", "issubclass", "tuple", "list", "dict", "set", "frozenset", "str", "int",
+     "float", "bool", "sorted", "any", "all", "sum", "repr", "id", "type", "getattr", "hasattr", "iter", "range",
+     "enumerate", "zip", "callable"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +173,9 @@ class _Effects(cst.CSTVisitor):
             receiver = _root_path(node.func.value)
             if receiver is not None:
                 self.writes.add(receiver)
+            return  # a method changes its receiver; its arguments are read
+        if isinstance(node.func, cst.Name) and node.func.value in PURE_BUILTINS:
+            return
         for argument in node.args:
             path = _root_path(argument.value)
             if path is not None:
@@ -206,6 +217,14 @@ def dependent(first: cst.CSTNode, second: cst.CSTNode) -> bool:
     if a.control or b.control:
         return True
     return _overlap(a.writes, b.reads | b.writes) or _overlap(b.writes, a.reads)
+
+
+def _inert(statement: cst.BaseStatement) -> bool:
+    """A docstring or a bare annotation (``name: T``): it runs nothing, so moving it changes nothing."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return False
+    small = statement.body[0]
+    return (isinstance(small, cst.AnnAssign) and small.value is None) or _is_docstring(statement)
 
 
 def _is_docstring(statement: cst.BaseStatement) -> bool:
@@ -294,7 +313,7 @@ class _Collector(cst.CSTVisitor):
     def _swaps(self, block: cst.IndentedBlock, body: list[cst.BaseStatement]) -> None:
         for index in range(len(body) - 1):
             first, second = body[index], body[index + 1]
-            if _is_docstring(first) or effects(first).awaits or effects(second).awaits:
+            if _inert(first) or _inert(second) or effects(first).awaits or effects(second).awaits:
                 continue
             if dependent(first, second):
                 swapped = [*body[:index], second, first, *body[index + 2 :]]
@@ -305,7 +324,7 @@ class _Collector(cst.CSTVisitor):
         if not awaiting:
             return
         for index, statement in enumerate(body):
-            if index in awaiting or _is_docstring(statement):
+            if index in awaiting or _inert(statement):
                 continue
             nearest = min(awaiting, key=lambda other: (abs(other - index), other < index))
             rest = [other for other in body if other is not statement]

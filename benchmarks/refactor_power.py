@@ -25,13 +25,13 @@ and per module. Every survivor needs a verdict; a verdict whose mutant no
 longer survives is stale. Both fail the run, as does a score under
 ``--fail-under``.
 
-Results are cached in ``artifacts/refactor-power/cache.json``, keyed by the
-mutant's diff, the whole source of the module it mutates and a digest of what
-the check runs besides the area (``baselines/`` and ``harness/`` outside
-``harness/pipeline``). A re-run tests only the mutants whose key changed: a
-new scenario re-tests everything, a change to one module of the area only that
-module's mutants (a change to a module does not re-test its callers' mutants;
-``--fresh`` does). Written there too: ``report.md`` (the tables and every
+Results are cached in ``artifacts/refactor-power/cache.json`` (see
+:class:`Cache`), keyed by the mutant's diff, the whole source of the module it
+mutates and a digest of ``harness/`` outside ``harness/pipeline``, each with
+the corpus it was checked against. A re-run tests only what changed: a change
+to one module of the area re-tests that module's mutants (not its callers':
+``--fresh`` does), a new scenario only the survivors, a changed or removed
+one everything. Written there too: ``report.md`` (the tables and every
 survivor with its verdict), ``results.json`` and ``survivors.diff``.
 """
 
@@ -58,6 +58,7 @@ from verdicts import load_verdicts, stale_verdicts, verdict_kind
 ROOT: Final = Path(__file__).resolve().parent.parent
 OUT: Final = ROOT / "artifacts" / "refactor-power"
 VERDICTS: Final = ROOT / "benchmarks" / "refactor_verdicts"
+CACHE: Final = OUT / "cache.json"
 AREA: Final = "harness/pipeline"
 COPIED: Final = ("harness", "baselines")
 DETECTED: Final = frozenset({"killed", "timeout"})
@@ -93,27 +94,75 @@ class Outcome:
     detail: str = ""
 
 
-def _digest_files(paths: Iterable[Path]) -> str:
+def _digest(*parts: str | bytes) -> str:
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for part in parts:
+        digest.update((part.encode() if isinstance(part, str) else part) + b"\0")
     return digest.hexdigest()
 
 
-def context_digest() -> str:
-    """What the check runs besides the area: the corpus and ``harness/`` outside ``harness/pipeline``."""
-    files = [
+def harness_digest() -> str:
+    """What the check runs besides the area and the corpus: ``harness/`` outside ``harness/pipeline``."""
+    files = sorted(
         path
-        for folder in COPIED
-        for path in (ROOT / folder).rglob("*")
+        for path in (ROOT / "harness").rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and not path.is_relative_to(ROOT / AREA)
-    ]
-    return _digest_files(files)
+    )
+    return _digest(*(part for path in files for part in (str(path.relative_to(ROOT)), path.read_bytes())))
 
 
-def cache_key(mutant: Mutant, context: str) -> str:
+def corpus_manifest() -> dict[str, str]:
+    """Each file of the corpus (``baselines/``) with a digest of its content."""
+    folder = ROOT / "baselines"
+    return {str(path.relative_to(folder)): _digest(path.read_bytes()) for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@dataclass(slots=True)
+class Cache:
+    """Each mutant's last status and the corpus it was checked against, in ``cache.json``.
+
+    A result is keyed by the mutant's diff, the source of the module it
+    mutates and :func:`harness_digest`. It is taken as it stands when the
+    corpus is the same; a kill also when the corpus only grew (every file it
+    was checked against is still there unchanged: the scenario that killed it
+    still does), so adding a scenario re-tests only the survivors.
+    """
+
+    results: dict[str, list[str]]
+    """key -> [status, corpus digest]."""
+    corpora: dict[str, dict[str, str]]
+    """corpus digest -> its manifest."""
+
+    @classmethod
+    def load(cls, path: Path) -> Cache:
+        document = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return cls(document.get("results", {}), document.get("corpora", {}))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        used = {corpus for _, corpus in self.results.values()}
+        corpora = {digest: manifest for digest, manifest in self.corpora.items() if digest in used}
+        path.write_text(json.dumps({"results": self.results, "corpora": corpora}, sort_keys=True) + "\n", encoding="utf-8")
+
+    def status(self, key: str, corpus: str, manifest: dict[str, str]) -> str | None:
+        if key not in self.results:
+            return None
+        status, then = self.results[key]
+        if then == corpus:
+            return status
+        old = self.corpora.get(then)
+        if status in DETECTED and old is not None and all(manifest.get(name) == digest for name, digest in old.items()):
+            return status
+        return None
+
+    def record(self, key: str, status: str, corpus: str, manifest: dict[str, str]) -> None:
+        self.corpora.setdefault(corpus, manifest)
+        self.results[key] = [status, corpus]
+
+
+def cache_key(mutant: Mutant, harness: str) -> str:
     source = (ROOT / mutant.module).read_text(encoding="utf-8")
-    return hashlib.sha256("\0".join((context, mutant.module, source, mutant.diff)).encode()).hexdigest()
+    return _digest(harness, mutant.module, source, mutant.diff)
 
 
 def prepare_copies(workers: int) -> list[Path]:
@@ -171,11 +220,17 @@ def test_mutant(copy: Path, mutant: Mutant, timeout: float) -> Outcome:
     return Outcome(mutant, status, detail)
 
 
-def run_all(mutants: Sequence[Mutant], workers: int, timeout: float, cache: dict[str, str]) -> list[Outcome]:
-    """Each mutant's outcome: from the cache when its key is there, else tested in a free copy."""
-    context = context_digest()
-    keys = {mutant.key: cache_key(mutant, context) for mutant in mutants}
-    outcomes = {mutant.key: Outcome(mutant, cache[keys[mutant.key]]) for mutant in mutants if keys[mutant.key] in cache}
+def run_all(mutants: Sequence[Mutant], workers: int, timeout: float, cache: Cache) -> list[Outcome]:
+    """Each mutant's outcome: from the cache where it still holds, else tested in a free copy."""
+    harness = harness_digest()
+    manifest = corpus_manifest()
+    corpus = _digest(json.dumps(manifest, sort_keys=True))
+    keys = {mutant.key: cache_key(mutant, harness) for mutant in mutants}
+    outcomes: dict[str, Outcome] = {}
+    for mutant in mutants:
+        status = cache.status(keys[mutant.key], corpus, manifest)
+        if status is not None:
+            outcomes[mutant.key] = Outcome(mutant, status)
     pending = [mutant for mutant in mutants if mutant.key not in outcomes]
     print(f"{len(mutants)} mutants, {len(outcomes)} from the cache, {len(pending)} to test", flush=True)
     if pending:
@@ -194,21 +249,11 @@ def run_all(mutants: Sequence[Mutant], workers: int, timeout: float, cache: dict
             for done, outcome in enumerate(pool.map(one, pending), start=1):
                 outcomes[outcome.mutant.key] = outcome
                 if outcome.status != "error":
-                    cache[keys[outcome.mutant.key]] = outcome.status
+                    cache.record(keys[outcome.mutant.key], outcome.status, corpus, manifest)
                 if done % 50 == 0 or done == len(pending):
                     print(f"  tested {done}/{len(pending)}", flush=True)
-                    _save_cache(cache)
+                    cache.save(CACHE)
     return [outcomes[mutant.key] for mutant in mutants]
-
-
-def _load_cache() -> dict[str, str]:
-    path = OUT / "cache.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-def _save_cache(cache: dict[str, str]) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "cache.json").write_text(json.dumps(cache, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,9 +340,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     callees = sorted(str(path.relative_to(ROOT)) for path in (ROOT / AREA).glob("*.py"))
     mutants = area_mutants(ROOT, modules, operators, callees=callees)
-    cache = {} if args.fresh else _load_cache()
+    cache = Cache({}, {}) if args.fresh else Cache.load(CACHE)
     outcomes = run_all(mutants, args.workers, args.timeout, cache)
-    _save_cache(cache)
+    cache.save(CACHE)
     verdicts = {
         key: verdict
         for key, verdict in load_verdicts(VERDICTS, stems).items()

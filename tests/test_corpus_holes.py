@@ -10,7 +10,9 @@ group's errors holding an earlier group's markers, a labelled branch losing
 its command-result descriptor, and answers that merely look like a retry.
 The blocks after them come from reviewing every survivor of the corpus's
 mutation run (``benchmarks/power.py``), module by module: for each a
-representative mistake and the scenarios written for it.
+representative mistake and the scenarios written for it. The last block comes
+from the survivors of the refactor-shaped mutants (``benchmarks/refactor_power.py``):
+the ``rm-*`` scenarios.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from test_refactoring_mistakes import project_copy, run_check
 
 RUNNER = "harness/pipeline/parallel_stage_runner.py"
 STATE_MACHINE = "harness/pipeline/state_machine.py"
+DESCRIPTORS = "harness/pipeline/descriptors.py"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +210,14 @@ HOLES = {
         RUNNER,
         (('metadata={"stages": values, "errors": errors},', 'metadata={"stages": data, "errors": errors},'),),
         ("effect-sees-branch-labels", "order-varied-durations"),
+    ),
+    # --- refactor-shaped mutants (benchmarks/refactor_power.py) ---
+    # The raw value where the normalized one was meant (a swap-local survivor): a blank
+    # audit ref, which normalizes to none, taken as a ref, so a second blank-ref tool is dropped.
+    "blank-audit-ref-counted-as-a-ref": Hole(
+        DESCRIPTORS,
+        (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
+        ("rm-plain-descriptor-duplicates-and-padded-audit-refs",),
     ),
 }
 

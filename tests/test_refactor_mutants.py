@@ -198,3 +198,17 @@ def test_every_committed_verdict_names_its_kind() -> None:
     for key, verdict in load_verdicts(runner.VERDICTS).items():
         assert verdict_kind(verdict) is not None, key
         assert len(verdict.partition(":")[2].strip()) > 20, key
+
+
+def test_the_cache_keeps_a_kill_while_the_corpus_only_grows_and_retests_a_survivor() -> None:
+    """A new scenario cannot revive a killed mutant, but may kill a survivor; a changed scenario may do either."""
+    cache = runner.Cache({}, {})
+    before = {"a.toml": "1", "a.baseline.json": "2"}
+    cache.record("killed", "killed", "c1", before)
+    cache.record("alive", "survived", "c1", before)
+    grown = {**before, "b.toml": "3"}
+    assert (cache.status("killed", "c2", grown), cache.status("alive", "c2", grown)) == ("killed", None)
+    changed = {**grown, "a.baseline.json": "4"}
+    assert cache.status("killed", "c3", changed) is None
+    assert (cache.status("killed", "c1", before), cache.status("alive", "c1", before)) == ("killed", "survived")
+    assert cache.status("never", "c1", before) is None
