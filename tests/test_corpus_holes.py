@@ -214,6 +214,20 @@ HOLES = {
     # --- refactor-shaped mutants (benchmarks/refactor_power.py) ---
     # The raw value where the normalized one was meant (a swap-local survivor): a blank
     # audit ref, which normalizes to none, taken as a ref, so a second blank-ref tool is dropped.
+    # A statement moved above the early `continue` it followed (a swap-statements
+    # survivor): a nameless tool's args, no list, are read and raise.
+    "tool-args-read-before-the-nameless-tool-is-skipped": Hole(
+        DESCRIPTORS,
+        (
+            (
+                "        if not isinstance(name, str) or not name.strip():\n            continue\n"
+                "        kept_args = tuple(a.strip() for a in (args or ()) if isinstance(a, str) and a.strip())\n",
+                "        kept_args = tuple(a.strip() for a in (args or ()) if isinstance(a, str) and a.strip())\n"
+                "        if not isinstance(name, str) or not name.strip():\n            continue\n",
+            ),
+        ),
+        ("rm-plain-descriptor-duplicates-and-padded-audit-refs",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
