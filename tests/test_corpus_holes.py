@@ -228,6 +228,19 @@ HOLES = {
         ),
         ("rm-plain-descriptor-duplicates-and-padded-audit-refs",),
     ),
+    # A reset moved past the loop it prepared (a move-across-await survivor): a run that
+    # ends by the iteration limit leaves the first-source flag set for the next run.
+    "first-source-flag-reset-after-the-loop": Hole(
+        "harness/pipeline/executor.py",
+        (
+            ("        self._source_runs = 0\n        machine = ", "        machine = "),
+            (
+                ' iterations")\n        if isinstance(step, Complete):\n',
+                ' iterations")\n        self._source_runs = 0\n        if isinstance(step, Complete):\n',
+            ),
+        ),
+        ("rm-two-runs-after-iteration-limit-source-first-answer",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
