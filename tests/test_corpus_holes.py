@@ -241,6 +241,24 @@ HOLES = {
         ),
         ("rm-two-runs-after-iteration-limit-source-first-answer",),
     ),
+    # The raw answer where the one split from its command result was meant (swap-local
+    # survivors in the sequential stage): a labelled retry signal is no retry, loses
+    # its hint, or the members' descriptors are looked for in the wrapper.
+    "labelled-retry-signal-tested-on-the-command-result": Hole(
+        "harness/pipeline/executor.py",
+        (("            if is_retry_signal(value):\n", "            if is_retry_signal(raw):\n"),),
+        ("rm-labelled-result-retry-signal",),
+    ),
+    "labelled-retry-signal-read-off-the-command-result": Hole(
+        "harness/pipeline/executor.py",
+        (("                return read_retry(value)\n", "                return read_retry(raw)\n"),),
+        ("rm-labelled-result-retry-signal",),
+    ),
+    "labelled-answer-descriptors-found-in-the-command-result": Hole(
+        "harness/pipeline/executor.py",
+        (("output, structured_input, value, own_descriptor", "output, structured_input, raw, own_descriptor"),),
+        ("rm-labelled-result-retry-signal",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
