@@ -259,6 +259,47 @@ HOLES = {
         (("output, structured_input, value, own_descriptor", "output, structured_input, raw, own_descriptor"),),
         ("rm-labelled-result-retry-signal",),
     ),
+    # Another local tested (swap-local survivors in the markers): the prefix cut without a
+    # separator, a boolean index taken for a number.
+    "directive-prefix-cut-without-a-separator": Hole(
+        "harness/pipeline/markers.py",
+        (("            if separator:\n", "            if message:\n"),),
+        ("rm-directive-error-without-separator",),
+    ),
+    "boolean-look-alike-index-taken-as-a-number": Hole(
+        "harness/pipeline/markers.py",
+        (("and not isinstance(index, bool)", "and not isinstance(candidate, bool)"),),
+        ("rm-marker-look-alike-boolean-index",),
+    ),
+    # Statements moved above the retry check they followed (swap-statements survivors in
+    # the runner): look-alikes collected into the published list of a failing group, and
+    # the retrying branch's label descriptor built (and raising) before its signal is seen.
+    "look-alikes-collected-before-the-retry-rejection": Hole(
+        RUNNER,
+        (
+            (
+                "            if any(result.retry_signal is not None for result in branches):\n"
+                "                return StageFailure(RETRY_IN_PARALLEL_STAGE)\n"
+                "            if not errors:\n                errors.extend(collect_marker_shaped(branches))\n",
+                "            if not errors:\n                errors.extend(collect_marker_shaped(branches))\n"
+                "            if any(result.retry_signal is not None for result in branches):\n"
+                "                return StageFailure(RETRY_IN_PARALLEL_STAGE)\n",
+            ),
+        ),
+        ("rm-group-retry-beside-marker-look-alike",),
+    ),
+    "branch-labels-built-before-the-retry-signal-is-seen": Hole(
+        RUNNER,
+        (
+            (
+                "            if is_retry_signal(value):\n                return BranchResult(value=None, retry_signal=value)\n"
+                "            labels = label_descriptor(command, result_descriptor)\n",
+                "            labels = label_descriptor(command, result_descriptor)\n"
+                "            if is_retry_signal(value):\n                return BranchResult(value=None, retry_signal=value)\n",
+            ),
+        ),
+        ("rm-group-retry-beside-marker-look-alike",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
