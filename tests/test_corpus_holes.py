@@ -300,6 +300,26 @@ HOLES = {
         ),
         ("rm-group-retry-beside-marker-look-alike",),
     ),
+    # A check moved above the reads it validates (a swap-statements survivor): a table
+    # signal's `from` that is no number is taken as the target.
+    "retry-from-validated-before-it-is-read": Hole(
+        STATE_MACHINE,
+        (
+            (
+                "    if isinstance(from_stage, bool) or not isinstance(from_stage, (int, float)) or not math.isfinite(from_stage):\n"
+                "        from_stage = None\n",
+                "",
+            ),
+            (
+                "    has_hint = False\n    if isinstance(raw, RetrySignal):\n",
+                "    has_hint = False\n"
+                "    if isinstance(from_stage, bool) or not isinstance(from_stage, (int, float)) or not math.isfinite(from_stage):\n"
+                "        from_stage = None\n"
+                "    if isinstance(raw, RetrySignal):\n",
+            ),
+        ),
+        ("rm-retry-table-with-odd-from",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
