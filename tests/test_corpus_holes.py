@@ -320,6 +320,22 @@ HOLES = {
         ),
         ("rm-retry-table-with-odd-from",),
     ),
+    # Two checks swapped (a swap-statements survivor): when one request passes both retry
+    # limits, the global one names the abort.
+    "global-retry-limit-checked-first": Hole(
+        STATE_MACHINE,
+        (
+            (
+                "        if context.attempt_number > MAX_RETRIES_PER_CONTEXT:\n",
+                "        if self._global_retries.get(target, 0) >= MAX_RETRIES_PER_STAGE:\n"
+                "            return Abort(\n"
+                '                f"Stage {target} exceeded global retry limit ({MAX_RETRIES_PER_STAGE} attempts).{context.hint_suffix()}"\n'
+                "            )\n"
+                "        if context.attempt_number > MAX_RETRIES_PER_CONTEXT:\n",
+            ),
+        ),
+        ("rm-both-retry-limits-at-once",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
