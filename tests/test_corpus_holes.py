@@ -336,6 +336,18 @@ HOLES = {
         ),
         ("rm-both-retry-limits-at-once",),
     ),
+    # An early return moved above the branch it ended (a swap-statements survivor): a
+    # table hint shown as `[object Object]` in the hint history.
+    "every-hint-shown-as-its-text": Hole(
+        STATE_MACHINE,
+        (
+            (
+                "    if isinstance(hint, (str, dict, list, tuple)):\n        return hint\n    return js_string(hint)\n",
+                "    return js_string(hint)\n",
+            ),
+        ),
+        ("rm-retry-table-hint-history-keeps-tables",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
