@@ -11,11 +11,16 @@ after the check. Statuses:
 - ``killed``: the check exited 1 (a scenario mismatched, crashed, did not
   finish or was nondeterministic); ``timeout``: it ran past ``--timeout``
   seconds. Both are detected.
+- ``check-error``: the check could not compare, because the mutated code
+  broke it: the candidate answered values the harness cannot read (exit 2,
+  ``its events or values do not have the shape the harness reads``), or the
+  harness raised in code it shares with the candidate (the scenario builder
+  makes values with ``harness.pipeline``). Detected (the check fails), and
+  shown in a column of its own.
 - ``survived``: the check exited 0.
 - ``unparsable`` and ``no-import``: the mutated module does not compile, or
   ``harness.cli`` or the module does not import. Counted apart, never as kills.
-- ``error``: anything else (the check exited 2, or the harness itself raised):
-  the run fails, since nothing was measured.
+- ``error``: the diff did not apply: the run fails, since nothing was measured.
 
 The score is ``detected / (imported - equivalent)``, where ``equivalent``
 counts the survivors whose verdict (``benchmarks/refactor_verdicts/MODULE.toml``,
@@ -61,7 +66,7 @@ VERDICTS: Final = ROOT / "benchmarks" / "refactor_verdicts"
 CACHE: Final = OUT / "cache.json"
 AREA: Final = "harness/pipeline"
 COPIED: Final = ("harness", "baselines")
-DETECTED: Final = frozenset({"killed", "timeout"})
+DETECTED: Final = frozenset({"killed", "timeout", "check-error"})
 NOT_IMPORTED: Final = frozenset({"unparsable", "no-import"})
 NO_IMPORT_EXIT: Final = 97
 HARNESS_RAISED_EXIT: Final = 98
@@ -214,7 +219,7 @@ def test_mutant(copy: Path, mutant: Mutant, timeout: float) -> Outcome:
         return Outcome(mutant, "timeout")
     finally:
         target.write_bytes(clean)
-    statuses = {0: "survived", 1: "killed", NO_IMPORT_EXIT: "no-import"}
+    statuses = {0: "survived", 1: "killed", 2: "check-error", HARNESS_RAISED_EXIT: "check-error", NO_IMPORT_EXIT: "no-import"}
     status = statuses.get(ran.returncode, "error")
     detail = "" if status in ("survived", "killed") else f"exit {ran.returncode}: {(ran.stdout + ran.stderr)[-2000:]}"
     return Outcome(mutant, status, detail)
@@ -265,6 +270,8 @@ class Tally:
     detected: int
     equivalent: int
     survived: int
+    check_errors: int = 0
+    """Of the detected, those where the check could not compare (``check-error``)."""
 
     @classmethod
     def of(cls, outcomes: Sequence[Outcome], verdicts: dict[str, str]) -> Tally:
@@ -272,7 +279,8 @@ class Tally:
         survivors = [o for o in imported if o.status == "survived"]
         equivalent = sum(1 for o in survivors if verdict_kind(verdicts.get(o.mutant.key, "")) == "equivalent")
         detected = sum(1 for o in imported if o.status in DETECTED)
-        return cls(len(outcomes), len(imported), detected, equivalent, len(survivors))
+        check_errors = sum(1 for o in imported if o.status == "check-error")
+        return cls(len(outcomes), len(imported), detected, equivalent, len(survivors), check_errors)
 
     @property
     def score(self) -> float:
@@ -286,14 +294,15 @@ class Tally:
     def row(self, name: str) -> str:
         return (
             f"| {name} | {self.total} | {self.total - self.imported} | {self.imported} | {self.detected} "
+            f"| {self.check_errors} "
             f"| {self.survived} | {self.equivalent} | {self.detected}/{self.imported - self.equivalent} = {self.score:.1f}% "
             f"| {self.raw:.1f}% |"
         )
 
 
 HEADER: Final = (
-    "| {0} | mutants | not imported | imported | killed | survived | equivalent | score | raw share |\n"
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
+    "| {0} | mutants | not imported | imported | killed | of which check errors | survived | equivalent | score | raw share |\n"
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
 )
 
 
@@ -315,9 +324,9 @@ def report(outcomes: Sequence[Outcome], verdicts: dict[str, str], stale: Sequenc
         mutant = outcome.mutant
         verdict = verdicts.get(mutant.key, "UNEXPLAINED")
         lines.append(f"- `{mutant.key}` ({mutant.module}:{mutant.line}): {verdict}")
-    apart = [o for o in outcomes if o.status in NOT_IMPORTED or o.status == "error"]
+    apart = [o for o in outcomes if o.status in NOT_IMPORTED or o.status in ("error", "check-error")]
     if apart:
-        lines += ["", f"## Not imported or not measured ({len(apart)})", ""]
+        lines += ["", f"## Not imported, not measured, or the check could not compare ({len(apart)})", ""]
         lines += [f"- `{o.mutant.key}`: {o.status} {o.detail.splitlines()[-1] if o.detail else ''}" for o in apart]
     if stale:
         lines += ["", f"## Stale verdicts ({len(stale)})", ""]
