@@ -348,6 +348,39 @@ HOLES = {
         ),
         ("rm-retry-table-hint-history-keeps-tables",),
     ),
+    # Another local read (swap-local survivors): the stage's global attempt taken for its
+    # number, a branch's descriptors looked for in its normalized output or the command
+    # result, and a failed branch's marker built from the shared input, not its own copy.
+    "tries-involvement-read-off-the-attempt": Hole(
+        STATE_MACHINE,
+        (("involved = context is not None and stage in", "involved = context is not None and attempt in"),),
+        ("rm-retried-stage-sees-its-tries",),
+    ),
+    "branch-descriptors-found-in-its-normalized-output": Hole(
+        RUNNER,
+        (
+            (
+                "finalize_stage_output(normalized, branch_input, value, own_descriptor, labels)",
+                "finalize_stage_output(normalized, branch_input, normalized, own_descriptor, labels)",
+            ),
+        ),
+        ("rm-group-branches-members-and-mutated-input",),
+    ),
+    "branch-descriptors-found-in-the-command-result": Hole(
+        RUNNER,
+        (
+            (
+                "finalize_stage_output(normalized, branch_input, value, own_descriptor, labels)",
+                "finalize_stage_output(normalized, branch_input, raw, own_descriptor, labels)",
+            ),
+        ),
+        ("rm-group-branches-members-and-mutated-input",),
+    ),
+    "marker-built-from-the-shared-input": Hole(
+        RUNNER,
+        (("marker = build_marker(index, exc, branch_input)", "marker = build_marker(index, exc, shared_input)"),),
+        ("rm-group-branches-members-and-mutated-input",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
