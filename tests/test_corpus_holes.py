@@ -381,6 +381,16 @@ HOLES = {
         (("marker = build_marker(index, exc, branch_input)", "marker = build_marker(index, exc, shared_input)"),),
         ("rm-group-branches-members-and-mutated-input",),
     ),
+    "one-member-descriptor-merged-when-the-value-has-more-members": Hole(
+        "harness/pipeline/values.py",
+        (
+            (
+                "return found[0] if len(found) == 1 else merge_descriptors(*found)",
+                "return found[0] if len(members) == 1 else merge_descriptors(*found)",
+            ),
+        ),
+        ("rm-source-members-one-described",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
