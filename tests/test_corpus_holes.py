@@ -391,6 +391,12 @@ HOLES = {
         ),
         ("rm-source-members-one-described",),
     ),
+    # The raw answer tested where each descriptor found was meant: a null answer keeps none.
+    "descriptors-kept-only-when-the-raw-answer-is-not-null": Hole(
+        "harness/pipeline/values.py",
+        (("        if found is not None:\n", "        if raw_output is not None:\n"),),
+        ("rm-null-answer-keeps-input-labels",),
+    ),
     "blank-audit-ref-counted-as-a-ref": Hole(
         DESCRIPTORS,
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
