@@ -212,3 +212,20 @@ def test_the_cache_keeps_a_kill_while_the_corpus_only_grows_and_retests_a_surviv
     assert cache.status("killed", "c3", changed) is None
     assert (cache.status("killed", "c1", before), cache.status("alive", "c1", before)) == ("killed", "survived")
     assert cache.status("never", "c1", before) is None
+
+
+def test_a_check_the_mutant_breaks_is_detected_in_its_own_column(copy: Path) -> None:
+    """A run that returns its text instead of its value: the check cannot read it (exit 2), which is detected.
+
+    The planted mistake: a runner that took exit 2 for an error of its own
+    would leave this mutant out of the score, and the status would be ``error``.
+    """
+    module = "harness/pipeline/executor.py"
+    source = (ROOT / module).read_text(encoding="utf-8")
+    after = source.replace("            return final_value\n", "            return final_value.text\n")
+    assert after != source
+    mutant = generator.Mutant(module, "PipelineExecutor.execute", "swap-local", 1, generator.unified_diff(module, source, after), after)
+    outcome = runner.test_mutant(copy, mutant, timeout=120)
+    assert outcome.status == "check-error", outcome.detail
+    tally = runner.Tally.of([outcome], {})
+    assert (tally.detected, tally.check_errors, tally.imported) == (1, 1, 1)
