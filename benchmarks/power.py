@@ -56,11 +56,13 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
+
+from verdicts import changed_lines_digest
+from verdicts import load_verdicts as load_verdict_folder
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 OUT: Final = ROOT / "artifacts" / "power"
@@ -241,24 +243,12 @@ def _statuses(work: Path) -> dict[str, str]:
 def survivor_key(name: str, diff: str) -> str:
     """``FUNCTION:DIGEST``: stable across mutant renumbering and moved lines."""
     function = name.rsplit("__mutmut_", 1)[0]
-    changed = [
-        line[1:].strip()
-        for line in diff.splitlines()
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    ]
-    return f"{function}:{hashlib.sha256(chr(10).join(changed).encode()).hexdigest()[:10]}"
+    return f"{function}:{changed_lines_digest(diff)}"
 
 
 def load_verdicts(folder: Path = VERDICTS) -> dict[str, str]:
     """Every verdict of the folder's ``*.toml`` files (one per module); a key given twice is an error."""
-    verdicts: dict[str, str] = {}
-    for path in sorted(folder.glob("*.toml")):
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-        for key, value in document.get("verdicts", {}).items():
-            if key in verdicts:
-                raise SystemExit(f"{path}: verdicts.{key}: given twice")
-            verdicts[str(key)] = str(value)
-    return verdicts
+    return load_verdict_folder(folder)
 
 
 def leftover_verdicts(verdicts: dict[str, str], survivors: Sequence[Survivor]) -> tuple[str, ...]:

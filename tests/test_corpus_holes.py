@@ -10,7 +10,9 @@ group's errors holding an earlier group's markers, a labelled branch losing
 its command-result descriptor, and answers that merely look like a retry.
 The blocks after them come from reviewing every survivor of the corpus's
 mutation run (``benchmarks/power.py``), module by module: for each a
-representative mistake and the scenarios written for it.
+representative mistake and the scenarios written for it. The last block comes
+from the survivors of the refactor-shaped mutants (``benchmarks/refactor_power.py``):
+the ``rm-*`` scenarios.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from test_refactoring_mistakes import project_copy, run_check
 
 RUNNER = "harness/pipeline/parallel_stage_runner.py"
 STATE_MACHINE = "harness/pipeline/state_machine.py"
+DESCRIPTORS = "harness/pipeline/descriptors.py"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +210,197 @@ HOLES = {
         RUNNER,
         (('metadata={"stages": values, "errors": errors},', 'metadata={"stages": data, "errors": errors},'),),
         ("effect-sees-branch-labels", "order-varied-durations"),
+    ),
+    # --- refactor-shaped mutants (benchmarks/refactor_power.py) ---
+    # The raw value where the normalized one was meant (a swap-local survivor): a blank
+    # audit ref, which normalizes to none, taken as a ref, so a second blank-ref tool is dropped.
+    # A statement moved above the early `continue` it followed (a swap-statements
+    # survivor): a nameless tool's args, no list, are read and raise.
+    "tool-args-read-before-the-nameless-tool-is-skipped": Hole(
+        DESCRIPTORS,
+        (
+            (
+                "        if not isinstance(name, str) or not name.strip():\n            continue\n"
+                "        kept_args = tuple(a.strip() for a in (args or ()) if isinstance(a, str) and a.strip())\n",
+                "        kept_args = tuple(a.strip() for a in (args or ()) if isinstance(a, str) and a.strip())\n"
+                "        if not isinstance(name, str) or not name.strip():\n            continue\n",
+            ),
+        ),
+        ("rm-plain-descriptor-duplicates-and-padded-audit-refs",),
+    ),
+    # A reset moved past the loop it prepared (a move-across-await survivor): a run that
+    # ends by the iteration limit leaves the first-source flag set for the next run.
+    "first-source-flag-reset-after-the-loop": Hole(
+        "harness/pipeline/executor.py",
+        (
+            ("        self._source_runs = 0\n        self._machine = ", "        self._machine = "),
+            (
+                "        return await self._loop.execute(value)\n",
+                "        final = await self._loop.execute(value)\n        self._source_runs = 0\n        return final\n",
+            ),
+        ),
+        ("rm-two-runs-after-iteration-limit-source-first-answer",),
+    ),
+    # The raw answer where the one split from its command result was meant (swap-local
+    # survivors in the sequential stage): a labelled retry signal is no retry, loses
+    # its hint, or the members' descriptors are looked for in the wrapper.
+    "labelled-retry-signal-tested-on-the-command-result": Hole(
+        "harness/pipeline/executor.py",
+        (("            if is_retry_signal(value):\n", "            if is_retry_signal(raw):\n"),),
+        ("rm-labelled-result-retry-signal",),
+    ),
+    "labelled-retry-signal-read-off-the-command-result": Hole(
+        "harness/pipeline/executor.py",
+        (("                return read_retry(value)\n", "                return read_retry(raw)\n"),),
+        ("rm-labelled-result-retry-signal",),
+    ),
+    "labelled-answer-descriptors-found-in-the-command-result": Hole(
+        "harness/pipeline/executor.py",
+        (("output, structured_input, value, own_descriptor", "output, structured_input, raw, own_descriptor"),),
+        ("rm-labelled-result-retry-signal",),
+    ),
+    # Another local tested (swap-local survivors in the markers): the prefix cut without a
+    # separator, a boolean index taken for a number.
+    "directive-prefix-cut-without-a-separator": Hole(
+        "harness/pipeline/markers.py",
+        (("            if separator:\n", "            if message:\n"),),
+        ("rm-directive-error-without-separator",),
+    ),
+    "boolean-look-alike-index-taken-as-a-number": Hole(
+        "harness/pipeline/markers.py",
+        (("and not isinstance(index, bool)", "and not isinstance(candidate, bool)"),),
+        ("rm-marker-look-alike-boolean-index",),
+    ),
+    # Statements moved above the retry check they followed (swap-statements survivors in
+    # the runner): look-alikes collected into the published list of a failing group, and
+    # the retrying branch's label descriptor built (and raising) before its signal is seen.
+    "look-alikes-collected-before-the-retry-rejection": Hole(
+        RUNNER,
+        (
+            (
+                "            if any(result.retry_signal is not None for result in branches):\n"
+                "                return StageFailure(RETRY_IN_PARALLEL_STAGE)\n"
+                "            if not errors:\n                errors.extend(collect_marker_shaped(branches))\n",
+                "            if not errors:\n                errors.extend(collect_marker_shaped(branches))\n"
+                "            if any(result.retry_signal is not None for result in branches):\n"
+                "                return StageFailure(RETRY_IN_PARALLEL_STAGE)\n",
+            ),
+        ),
+        ("rm-group-retry-beside-marker-look-alike",),
+    ),
+    "branch-labels-built-before-the-retry-signal-is-seen": Hole(
+        RUNNER,
+        (
+            (
+                "            if is_retry_signal(value):\n                return BranchResult(value=None, retry_signal=value)\n"
+                "            labels = label_descriptor(command, result_descriptor)\n",
+                "            labels = label_descriptor(command, result_descriptor)\n"
+                "            if is_retry_signal(value):\n                return BranchResult(value=None, retry_signal=value)\n",
+            ),
+        ),
+        ("rm-group-retry-beside-marker-look-alike",),
+    ),
+    # A check moved above the reads it validates (a swap-statements survivor): a table
+    # signal's `from` that is no number is taken as the target.
+    "retry-from-validated-before-it-is-read": Hole(
+        STATE_MACHINE,
+        (
+            (
+                "    if isinstance(from_stage, bool) or not isinstance(from_stage, (int, float)) or not math.isfinite(from_stage):\n"
+                "        from_stage = None\n",
+                "",
+            ),
+            (
+                "    has_hint = False\n    if isinstance(raw, RetrySignal):\n",
+                "    has_hint = False\n"
+                "    if isinstance(from_stage, bool) or not isinstance(from_stage, (int, float)) or not math.isfinite(from_stage):\n"
+                "        from_stage = None\n"
+                "    if isinstance(raw, RetrySignal):\n",
+            ),
+        ),
+        ("rm-retry-table-with-odd-from",),
+    ),
+    # Two checks swapped (a swap-statements survivor): when one request passes both retry
+    # limits, the global one names the abort.
+    "global-retry-limit-checked-first": Hole(
+        STATE_MACHINE,
+        (
+            (
+                "        if context.attempt_number > MAX_RETRIES_PER_CONTEXT:\n",
+                "        if self._global_retries.get(target, 0) >= MAX_RETRIES_PER_STAGE:\n"
+                "            return Abort(\n"
+                '                f"Stage {target} exceeded global retry limit ({MAX_RETRIES_PER_STAGE} attempts).{context.hint_suffix()}"\n'
+                "            )\n"
+                "        if context.attempt_number > MAX_RETRIES_PER_CONTEXT:\n",
+            ),
+        ),
+        ("rm-both-retry-limits-at-once",),
+    ),
+    # An early return moved above the branch it ended (a swap-statements survivor): a
+    # table hint shown as `[object Object]` in the hint history.
+    "every-hint-shown-as-its-text": Hole(
+        STATE_MACHINE,
+        (
+            (
+                "    if isinstance(hint, (str, dict, list, tuple)):\n        return hint\n    return js_string(hint)\n",
+                "    return js_string(hint)\n",
+            ),
+        ),
+        ("rm-retry-table-hint-history-keeps-tables",),
+    ),
+    # Another local read (swap-local survivors): the stage's global attempt taken for its
+    # number, a branch's descriptors looked for in its normalized output or the command
+    # result, and a failed branch's marker built from the shared input, not its own copy.
+    "tries-involvement-read-off-the-attempt": Hole(
+        STATE_MACHINE,
+        (("involved = context is not None and stage in", "involved = context is not None and attempt in"),),
+        ("rm-retried-stage-sees-its-tries",),
+    ),
+    "branch-descriptors-found-in-its-normalized-output": Hole(
+        RUNNER,
+        (
+            (
+                "finalize_stage_output(normalized, branch_input, value, own_descriptor, labels)",
+                "finalize_stage_output(normalized, branch_input, normalized, own_descriptor, labels)",
+            ),
+        ),
+        ("rm-group-branches-members-and-mutated-input",),
+    ),
+    "branch-descriptors-found-in-the-command-result": Hole(
+        RUNNER,
+        (
+            (
+                "finalize_stage_output(normalized, branch_input, value, own_descriptor, labels)",
+                "finalize_stage_output(normalized, branch_input, raw, own_descriptor, labels)",
+            ),
+        ),
+        ("rm-group-branches-members-and-mutated-input",),
+    ),
+    "marker-built-from-the-shared-input": Hole(
+        RUNNER,
+        (("marker = build_marker(index, exc, branch_input)", "marker = build_marker(index, exc, shared_input)"),),
+        ("rm-group-branches-members-and-mutated-input",),
+    ),
+    "one-member-descriptor-merged-when-the-value-has-more-members": Hole(
+        "harness/pipeline/values.py",
+        (
+            (
+                "return found[0] if len(found) == 1 else merge_descriptors(*found)",
+                "return found[0] if len(members) == 1 else merge_descriptors(*found)",
+            ),
+        ),
+        ("rm-source-members-one-described",),
+    ),
+    # The raw answer tested where each descriptor found was meant: a null answer keeps none.
+    "descriptors-kept-only-when-the-raw-answer-is-not-null": Hole(
+        "harness/pipeline/values.py",
+        (("        if found is not None:\n", "        if raw_output is not None:\n"),),
+        ("rm-null-answer-keeps-input-labels",),
+    ),
+    "blank-audit-ref-counted-as-a-ref": Hole(
+        DESCRIPTORS,
+        (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
+        ("rm-plain-descriptor-duplicates-and-padded-audit-refs",),
     ),
 }
 

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def power() -> ModuleType:
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # it imports its sibling verdicts.py
     spec = importlib.util.spec_from_file_location("power", ROOT / "benchmarks" / "power.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
