@@ -29,6 +29,7 @@ its docstring.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, final
@@ -39,7 +40,8 @@ from hypothesis import HealthCheck, Phase, settings
 from harness.baselines import BaselineExtension, baseline_path
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.errors import CandidateError, HarnessError
-from harness.gate.config import load_reference_settings
+from harness.fuzz.database import select_database
+from harness.gate.config import load_reference_settings, read_tool_table
 from harness.scenario.model import Scenario
 from harness.snapshot import reference_at
 from harness.testing import ScenarioHarness
@@ -77,6 +79,16 @@ PROFILES: Final[dict[str, dict[str, Any]]] = {
         "deadline": None,
         "print_blob": True,
         "suppress_health_check": [HealthCheck.too_slow],
+    },
+    # Only what the example database holds: every stored example of every
+    # property (the reuse phase replays at most max_examples of them).
+    "replay": {
+        "max_examples": 100_000,
+        "phases": (Phase.reuse,),
+        "derandomize": False,
+        "deadline": None,
+        "print_blob": True,
+        "suppress_health_check": list(HealthCheck),
     },
 }
 
@@ -151,11 +163,54 @@ def pytest_configure(config: pytest.Config) -> None:
         chosen = choose_profile(config.getoption("harness_profile"), os.environ, config.getini("harness_profile"))
         if chosen is not None:
             settings.load_profile(hypothesis_profile_name(chosen))
+            config.stash[_PROFILE] = chosen
+    _use_example_database(config)
     try:
         config.stash[_CANDIDATE] = resolve_implementation(config.getoption("candidate"))
     except CandidateError as exc:
         raise pytest.UsageError(f"--candidate {exc}") from None
     config.stash[_REFERENCE] = _reference(config)
+
+
+def _use_example_database(config: pytest.Config) -> None:
+    """Load the current profile again with the configured example database (``HARNESS_EXAMPLE_DB``, ``[tool.harness]``)."""
+    try:
+        table = read_tool_table(config.rootpath / "pyproject.toml", "tool.harness")
+        selected = select_database(os.environ, table)  # type: ignore[arg-type]
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if selected is None:
+        return
+    current = settings.get_current_profile_name()
+    with_database = f"{current}+example-db"
+    settings.register_profile(with_database, parent=settings.get_profile(current), database=selected.database)
+    settings.load_profile(with_database)
+    config.stash[_DATABASE] = selected.description
+    # One line, from the controlling process only (xdist workers open the same database).
+    if selected.notice and not hasattr(config, "workerinput"):
+        sys.stderr.write(selected.notice + "\n")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under the replay profile, skip every test that has no stored examples to replay."""
+    if config.stash.get(_PROFILE, None) != "replay":
+        return
+    for item in items:
+        reason = _nothing_to_replay(getattr(item, "obj", None))
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"replay profile: {reason}"))
+
+
+def _nothing_to_replay(test: object) -> str | None:
+    if not getattr(test, "is_hypothesis_test", False):
+        return "not a property test"
+    # The settings a property runs under, its own @settings over the profile;
+    # hypothesis's own pytest plugin reads the same attribute.
+    chosen = getattr(test, "_hypothesis_internal_use_settings", None)
+    if chosen is not None and (chosen.database is None or Phase.reuse not in chosen.phases):
+        return "the property runs without the example database"
+    return None
 
 
 def _reference(config: pytest.Config) -> Implementation | None:
@@ -173,11 +228,15 @@ def _reference(config: pytest.Config) -> Implementation | None:
 def pytest_report_header(config: pytest.Config) -> str:
     candidate = config.stash.get(_CANDIDATE, None)
     name = candidate.name if candidate is not None else "?"
-    return f"harness: candidate {name}, hypothesis profile {settings.get_current_profile_name()}"
+    header = f"harness: candidate {name}, hypothesis profile {settings.get_current_profile_name()}"
+    database = config.stash.get(_DATABASE, None)
+    return header + (f", example database {database}" if database else "")
 
 
 _CANDIDATE = pytest.StashKey[Implementation]()
 _REFERENCE = pytest.StashKey[Implementation | None]()
+_PROFILE = pytest.StashKey[str]()
+_DATABASE = pytest.StashKey[str]()
 
 
 @final
