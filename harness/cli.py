@@ -32,6 +32,8 @@ from harness.check import (
 from harness.crash import ImplementationCrash
 from harness.errors import HarnessError
 from harness.exploration import explore_result
+from harness.fuzz.database import parse_location
+from harness.fuzz.engine import FuzzPlan, run_fuzz
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
 from harness.junit import TimedResult, write_junit_xml
@@ -166,7 +168,26 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="print each command and its output as it runs"
     )
     gate.set_defaults(handler=_gate)
+
+    fuzz = commands.add_parser("fuzz", help="run the property tests on fresh seeds until a time budget is spent")
+    fuzz.add_argument("paths", nargs="*", default=["tests/properties"], help="test paths (default: tests/properties)")
+    fuzz.add_argument("--minutes", type=_positive_minutes, required=True, help="the time budget")
+    fuzz.add_argument("--workers", type=_positive, default=1, help="worker processes (default: 1)")
+    fuzz.add_argument("--candidate", metavar="MODULE:ATTR", help="the executor under test (default: extracted)")
+    fuzz.add_argument("--example-db", metavar="DB", help="the shared example database (default: HARNESS_EXAMPLE_DB)")
+    fuzz.add_argument("--out", type=Path, default=Path("artifacts/fuzz"), help="results folder (default: artifacts/fuzz)")
+    fuzz.set_defaults(handler=_fuzz)
     return parser
+
+
+def _positive_minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of minutes, got {text!r}")
+    return value
 
 
 def _add_reference_option(parser: argparse.ArgumentParser, text: str) -> None:
@@ -407,6 +428,20 @@ def _gate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         show_output=args.verbose,
         out=out,
     )
+
+
+def _fuzz(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    extra: tuple[str, ...] = ()
+    if args.candidate:
+        resolve_implementation(args.candidate)
+        extra = ("--candidate", args.candidate)
+    if args.example_db:
+        parse_location(args.example_db, "--example-db")
+    check_output_path(args.out / "fuzz.txt", "--out")
+    plan = FuzzPlan(args.minutes, args.workers, tuple(args.paths), args.out, args.example_db, extra)
+    report = run_fuzz(plan, progress=err)
+    out.write(report.render() + "\n")
+    return EXIT_FAILED if report.failures else EXIT_OK
 
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]

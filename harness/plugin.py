@@ -40,6 +40,7 @@ from hypothesis import HealthCheck, Phase, settings
 from harness.baselines import BaselineExtension, baseline_path
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.errors import CandidateError, HarnessError
+from harness.fuzz.counting import STATS_ENV, ExampleCounter
 from harness.fuzz.database import select_database
 from harness.gate.config import load_reference_settings, read_tool_table
 from harness.scenario.model import Scenario
@@ -76,6 +77,16 @@ PROFILES: Final[dict[str, dict[str, Any]]] = {
     "nightly": {
         "max_examples": 5000,
         "derandomize": False,
+        "deadline": None,
+        "print_blob": True,
+        "suppress_health_check": [HealthCheck.too_slow],
+    },
+    # Fresh seeds, a round at a time, for `harness fuzz` (its workers loop
+    # until the time budget is spent).
+    "fuzz": {
+        "max_examples": 100,
+        "derandomize": False,
+        "phases": _FAST_PHASES,
         "deadline": None,
         "print_blob": True,
         "suppress_health_check": [HealthCheck.too_slow],
@@ -165,6 +176,8 @@ def pytest_configure(config: pytest.Config) -> None:
             settings.load_profile(hypothesis_profile_name(chosen))
             config.stash[_PROFILE] = chosen
     _use_example_database(config)
+    if os.environ.get(STATS_ENV):
+        config.pluginmanager.register(ExampleCounter(Path(os.environ[STATS_ENV])), "harness-example-counter")
     try:
         config.stash[_CANDIDATE] = resolve_implementation(config.getoption("candidate"))
     except CandidateError as exc:
@@ -193,23 +206,28 @@ def _use_example_database(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under the replay profile, skip every test that has no stored examples to replay."""
-    if config.stash.get(_PROFILE, None) != "replay":
+    """Under the replay and fuzz profiles, skip every test that neither replays nor draws anything new."""
+    profile = config.stash.get(_PROFILE, None)
+    if profile not in ("replay", "fuzz"):
         return
     for item in items:
-        reason = _nothing_to_replay(getattr(item, "obj", None))
+        reason = _nothing_to_fuzz(getattr(item, "obj", None), replaying=profile == "replay")
         if reason:
-            item.add_marker(pytest.mark.skip(reason=f"replay profile: {reason}"))
+            item.add_marker(pytest.mark.skip(reason=f"{profile} profile: {reason}"))
 
 
-def _nothing_to_replay(test: object) -> str | None:
+def _nothing_to_fuzz(test: object, *, replaying: bool) -> str | None:
     if not getattr(test, "is_hypothesis_test", False):
         return "not a property test"
     # The settings a property runs under, its own @settings over the profile;
     # hypothesis's own pytest plugin reads the same attribute.
     chosen = getattr(test, "_hypothesis_internal_use_settings", None)
-    if chosen is not None and (chosen.database is None or Phase.reuse not in chosen.phases):
+    if chosen is None:
+        return None
+    if replaying and (chosen.database is None or Phase.reuse not in chosen.phases):
         return "the property runs without the example database"
+    if not replaying and chosen.derandomize:
+        return "the property runs on a fixed seed"
     return None
 
 
