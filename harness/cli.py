@@ -34,6 +34,7 @@ from harness.errors import HarnessError
 from harness.exploration import explore_result
 from harness.fuzz.database import parse_location
 from harness.fuzz.engine import FuzzPlan, run_fuzz
+from harness.fuzz.nightly import export_database, merge_shards
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
 from harness.junit import TimedResult, write_junit_xml
@@ -177,6 +178,16 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--example-db", metavar="DB", help="the shared example database (default: HARNESS_EXAMPLE_DB)")
     fuzz.add_argument("--out", type=Path, default=Path("artifacts/fuzz"), help="results folder (default: artifacts/fuzz)")
     fuzz.set_defaults(handler=_fuzz)
+
+    export = commands.add_parser("export-db", help="copy a Redis example database into a directory database")
+    export.add_argument("source", metavar="SOURCE", help="redis://HOST:PORT/DB")
+    export.add_argument("target", type=Path, metavar="DIR", help="the directory database to write (merged into)")
+    export.set_defaults(handler=_export_db)
+
+    merge = commands.add_parser("merge-shards", help="merge the nightly shards' results and write their summary")
+    merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD", help="a shard's results folder")
+    merge.add_argument("--out", type=Path, required=True, help="the merged results folder")
+    merge.set_defaults(handler=_merge_shards)
     return parser
 
 
@@ -442,6 +453,18 @@ def _fuzz(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = run_fuzz(plan, progress=err)
     out.write(report.render() + "\n")
     return EXIT_FAILED if report.failures else EXIT_OK
+
+
+def _export_db(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    copied = export_database(args.source, args.target)
+    out.write(f"{copied} examples from {args.source} in {args.target}\n")
+    return EXIT_OK
+
+
+def _merge_shards(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    summary = merge_shards(args.shards, args.out)
+    out.write(summary.markdown())
+    return EXIT_FAILED if summary.failures else EXIT_OK
 
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]

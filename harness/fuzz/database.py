@@ -23,6 +23,7 @@ and one line says so. hypothesis itself skips an entry that does not decode
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ __all__ = [
     "DatabaseLocation",
     "GuardedDatabase",
     "SelectedDatabase",
+    "UnreachableDatabaseError",
     "open_database",
     "parse_location",
     "select_database",
@@ -144,8 +146,11 @@ class GuardedDatabase(ExampleDatabase):
     ``stream`` and every later call goes to ``fallback`` (the local directory
     for the database a run writes to; none, an empty database, for a shared
     one); a key the server cannot read (Redis's ``WRONGTYPE``, a value that is
-    no set) is skipped on its own. Wrapped around Redis only: a directory's
-    errors are real errors.
+    no set) is skipped on its own. A warning the database gives while
+    fetching (``GitHubArtifactDatabase`` warns when no artifact can be had,
+    and a suite that turns warnings into errors would fail on it) becomes the
+    same one line. Wrapped around Redis and GitHub artifacts only: a
+    directory's errors are real errors.
     """
 
     def __init__(
@@ -157,15 +162,12 @@ class GuardedDatabase(ExampleDatabase):
         stream: TextIO | None = None,
     ) -> None:
         super().__init__()
-        import redis
-
         self._database: ExampleDatabase | None = database
         self._fallback = fallback
         self._dropped = False
         self._name = name
         self._stream = stream
-        self._connection_errors = (redis.ConnectionError, redis.TimeoutError, OSError)
-        self._entry_errors = (redis.ResponseError, redis.DataError)
+        self._connection_errors, self._entry_errors = _redis_errors()
 
     def __repr__(self) -> str:
         return f"GuardedDatabase({self._database!r}, name={self._name!r})"
@@ -183,11 +185,17 @@ class GuardedDatabase(ExampleDatabase):
         if self._database is None:
             return
         try:
-            yield from list(self._database.fetch(key))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fetched = list(self._database.fetch(key))
         except self._entry_errors:
             return
         except self._connection_errors as exc:
             self._drop(exc)
+            return
+        if caught:
+            self._drop(caught[0].message)
+        yield from fetched
 
     def save(self, key: bytes, value: bytes) -> None:
         self._call("save", key, value)
@@ -208,7 +216,7 @@ class GuardedDatabase(ExampleDatabase):
         except self._connection_errors as exc:
             self._drop(exc)
 
-    def _drop(self, exc: BaseException) -> None:
+    def _drop(self, exc: BaseException | Warning | str) -> None:
         self._database, self._dropped = self._fallback, True
         instead = f"going on with {self._fallback!r}" if self._fallback is not None else "going on without it"
         print(f"harness: example database {self._name} stopped answering ({_first_line(exc)}); {instead}",
@@ -261,7 +269,7 @@ def select_database(
     except UnreachableDatabaseError as exc:
         notices.append(f"shared example database {shared} unreachable ({exc}); replaying only {description}")
         return SelectedDatabase(primary, description, _notice(notices))
-    layer = GuardedDatabase(opened, name=shared.target) if shared.kind == "redis" else opened
+    layer = GuardedDatabase(opened, name=shared.target) if shared.kind != "directory" else opened
     layered = MultiplexedDatabase(primary, ReadOnlyDatabase(layer))
     return SelectedDatabase(layered, f"{description} over {shared} (read-only)", _notice(notices))
 
@@ -288,6 +296,15 @@ def _notice(notices: list[str]) -> str | None:
     return "harness: " + "; ".join(notices) if notices else None
 
 
-def _first_line(exc: BaseException) -> str:
+def _redis_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """The errors that end a server's use (connection lost, timed out) and those that skip one entry."""
+    try:
+        import redis
+    except ImportError:
+        return (OSError,), ()
+    return (redis.ConnectionError, redis.TimeoutError, OSError), (redis.ResponseError, redis.DataError)
+
+
+def _first_line(exc: BaseException | Warning | str) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
+import warnings
+from collections.abc import Iterable
 import sys
 from pathlib import Path
 
 import pytest
-from hypothesis.database import DirectoryBasedExampleDatabase, GitHubArtifactDatabase, MultiplexedDatabase, ReadOnlyDatabase
+from hypothesis.errors import HypothesisWarning
+from hypothesis.database import DirectoryBasedExampleDatabase, InMemoryExampleDatabase, GitHubArtifactDatabase, MultiplexedDatabase, ReadOnlyDatabase
 
 from harness.errors import InvalidConfigError
-from harness.fuzz.database import DatabaseLocation, parse_location, select_database
+from harness.fuzz.database import DatabaseLocation, GuardedDatabase, parse_location, select_database
 
 
 @pytest.mark.parametrize(
@@ -44,7 +48,8 @@ def test_a_shared_database_is_layered_read_only_under_the_local_one(tmp_path: Pa
     assert chosen is not None
     local = DirectoryBasedExampleDatabase(tmp_path / "local")
     shared = GitHubArtifactDatabase("acme", "harness", artifact_name="hypothesis-example-db")
-    assert chosen.database == MultiplexedDatabase(local, ReadOnlyDatabase(shared))
+    guarded = GuardedDatabase(shared, name="github:acme/harness")
+    assert chosen.database == MultiplexedDatabase(local, ReadOnlyDatabase(guarded))
     assert chosen.description == f"{tmp_path / 'local'} over github:acme/harness (read-only)"
 
 
@@ -68,3 +73,25 @@ def test_a_bad_setting_stops_pytest_with_one_line(tmp_path: Path) -> None:
     assert ran.returncode == 4
     assert "pyproject.toml: tool.harness.example_db: expected a directory" in ran.stderr
     assert "Traceback" not in ran.stderr
+
+
+class _WarningDatabase(InMemoryExampleDatabase):
+    """Warns on fetch, as GitHubArtifactDatabase does when no artifact can be downloaded."""
+
+    def fetch(self, key: bytes) -> Iterable[bytes]:
+        warnings.warn("Couldn't acquire a new or existing artifact. Disabling database.", HypothesisWarning, stacklevel=2)
+        return iter(())
+
+
+def test_a_warning_from_a_shared_database_is_one_line_not_an_error() -> None:
+    """Under ``filterwarnings = error`` the warning would fail every property; it becomes one line and the layer goes."""
+    stream = io.StringIO()
+    guarded = GuardedDatabase(_WarningDatabase(), name="github:acme/harness", stream=stream)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(guarded.fetch(b"k")) == [] and list(guarded.fetch(b"k")) == []
+    assert guarded.dropped
+    assert stream.getvalue() == (
+        "harness: example database github:acme/harness stopped answering (Couldn't acquire a new or existing "
+        "artifact. Disabling database.); going on without it\n"
+    )
