@@ -25,7 +25,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from harness.errors import InvalidInputError
 from harness.fuzz.counting import ExampleCounts, read_counts
-from harness.fuzz.database import DatabaseLocation, UnreachableDatabaseError, open_database, parse_location
+from harness.fuzz.database import UnreachableDatabaseError, open_database, parse_location
 from harness.fuzz.engine import Failure, failures_in_junit
 
 __all__ = ["ShardSummary", "export_database", "merge_shards"]
@@ -66,13 +66,13 @@ def export_database(source: str, target: Path) -> int:
     the server cannot be reached (an export that silently wrote nothing
     would upload an empty artifact as the night's findings).
     """
-    location = parse_location(source, "export-db", "SOURCE")
+    location = parse_location(source, "SOURCE")
     if location.kind != "redis":
-        raise InvalidInputError("export-db", "SOURCE", f"expected redis://HOST:PORT/DB, got {source!r}")
+        raise InvalidInputError("SOURCE", "", f"expected redis://HOST:PORT/DB, got {source!r}")
     try:
         database = open_database(location)
     except UnreachableDatabaseError as exc:
-        raise InvalidInputError("export-db", "SOURCE", f"{source} cannot be reached ({exc})") from None
+        raise InvalidInputError(source, "", f"cannot be reached ({exc})") from None
     client = database.redis  # type: ignore[attr-defined]
     written = DirectoryBasedExampleDatabase(target)
     copied = 0
