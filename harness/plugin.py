@@ -84,7 +84,7 @@ PROFILES: Final[dict[str, dict[str, Any]]] = {
     # Fresh seeds, a round at a time, for `harness fuzz` (its workers loop
     # until the time budget is spent).
     "fuzz": {
-        "max_examples": 100,
+        "max_examples": 500,
         "derandomize": False,
         "phases": _FAST_PHASES,
         "deadline": None,

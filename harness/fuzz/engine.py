@@ -15,7 +15,7 @@ the first line of its message.
 
 Rounds, not one endless pytest session: hypothesis counts examples, not time,
 and a session that ends writes its JUnit report and repro files; a round is
-short (the profile's 100 examples a property), so the budget is overrun by at
+short (the profile's 500 examples a property, seconds to a minute), so the budget is overrun by at
 most one grace period.
 """
 
@@ -56,6 +56,8 @@ class FuzzPlan:
     database: str | None = None
     pytest_args: tuple[str, ...] = ()
     grace_s: float = 30.0
+    max_rounds: int | None = None
+    """Each worker stops after this many rounds even within the budget (a benchmark's fixed amount of work)."""
 
     def __post_init__(self) -> None:
         if self.minutes <= 0:
@@ -141,6 +143,10 @@ class _Worker:
         self.process = subprocess.Popen(command, env=self._environ, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
+    def done(self, max_rounds: int | None) -> bool:
+        """Whether the worker has run all the rounds it may (never, without a limit)."""
+        return max_rounds is not None and self.rounds >= max_rounds
+
     def finished(self) -> bool:
         return self.process is None or self.process.poll() is not None
 
@@ -177,9 +183,11 @@ def run_fuzz(
         while True:
             now = clock()
             for worker in workers:
-                if worker.finished() and now < budget_end:
+                if worker.finished() and now < budget_end and not worker.done(plan.max_rounds):
                     worker.start_round()
-            if now >= budget_end and all(worker.finished() for worker in workers):
+            if all(worker.finished() for worker in workers) and (
+                now >= budget_end or all(worker.done(plan.max_rounds) for worker in workers)
+            ):
                 break
             if now >= hard_end:
                 break

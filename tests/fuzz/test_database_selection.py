@@ -95,3 +95,15 @@ def test_a_warning_from_a_shared_database_is_one_line_not_an_error() -> None:
         "harness: example database github:acme/harness stopped answering (Couldn't acquire a new or existing "
         "artifact. Disabling database.); going on without it\n"
     )
+
+
+def test_the_readme_replay_commands_name_valid_databases_and_the_replay_profile() -> None:
+    """Every ``HARNESS_SHARED_DB=... HARNESS_PROFILE=replay`` line of the README parses (OWNER/REPO filled in)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### A nightly failure on your machine\n", 1)[1].split("\n### ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("HARNESS_SHARED_DB=")]
+    assert [line.split()[0].split("=", 1)[1].split(":", 1)[0] for line in lines] == ["github", "nightly-db", "redis"]
+    for line in lines:
+        value = line.split()[0].split("=", 1)[1].replace("OWNER/REPO", "acme/harness")
+        parse_location(value, "HARNESS_SHARED_DB")
+        assert line.split()[1:3] == ["HARNESS_PROFILE=replay", "python3"]
