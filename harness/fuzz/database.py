@@ -206,6 +206,15 @@ class GuardedDatabase(ExampleDatabase):
     def move(self, src: bytes, dest: bytes, value: bytes) -> None:
         self._call("move", src, dest, value)
 
+    # Change listeners (a live dashboard's) hear the guarded database's changes.
+    def _start_listening(self) -> None:
+        if self._database is not None:
+            self._database.add_listener(self._broadcast_change)
+
+    def _stop_listening(self) -> None:
+        if self._database is not None:
+            self._database.remove_listener(self._broadcast_change)
+
     def _call(self, method: str, *args: bytes) -> None:
         if self._database is None:
             return

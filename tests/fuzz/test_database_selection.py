@@ -107,3 +107,14 @@ def test_the_readme_replay_commands_name_valid_databases_and_the_replay_profile(
         value = line.split()[0].split("=", 1)[1].replace("OWNER/REPO", "acme/harness")
         parse_location(value, "HARNESS_SHARED_DB")
         assert line.split()[1:3] == ["HARNESS_PROFILE=replay", "python3"]
+
+
+def test_a_listener_hears_the_guarded_database_change() -> None:
+    """Without the delegation hypothesis warns that the wrapper cannot listen (an error in this suite)."""
+    inner, heard = InMemoryExampleDatabase(), []
+    guarded = GuardedDatabase(inner, name="memory")
+    guarded.add_listener(heard.append)
+    inner.save(b"k", b"v")
+    guarded.remove_listener(heard.append)
+    inner.save(b"k", b"w")
+    assert heard == [("save", (b"k", b"v"))]
