@@ -26,6 +26,7 @@ import bench_check
 import bench_concurrency
 import bench_exploration
 import bench_faults
+import bench_html
 import bench_parallel_group
 import bench_properties
 import bench_suite
@@ -39,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 BENCHMARKS: tuple[ModuleType, ...] = (
     bench_concurrency, bench_parallel_group, bench_virtual_time, bench_check, bench_properties, bench_faults,
-    bench_suite, bench_exploration,
+    bench_suite, bench_exploration, bench_html,
 )
 
 

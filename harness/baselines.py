@@ -15,6 +15,7 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
@@ -32,6 +33,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "BaselineExtension",
     "baseline_document",
+    "baseline_writing_refused",
     "baseline_path",
     "load_baseline",
     "check_output_path",
@@ -59,6 +61,17 @@ def baseline_path(scenario_path: Path | str) -> Path:
     """Where the baseline of a scenario file lives: beside it, ``NAME.baseline.json``."""
     path = Path(scenario_path)
     return path.with_name(path.stem + BASELINE_SUFFIX)
+
+
+def baseline_writing_refused(environ: Mapping[str, str] = os.environ) -> str | None:
+    """Why baselines may not be written here (under ``CI``), or ``None``.
+
+    A CI run that rewrote its own baselines would pass whatever it observed;
+    ``harness record`` and ``pytest --snapshot-update`` both ask this.
+    """
+    if environ.get("CI"):
+        return "refusing to write baselines while CI is set"
+    return None
 
 
 def baseline_document(observation: Observation) -> dict[str, Any]:

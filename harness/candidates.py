@@ -16,11 +16,14 @@ use :mod:`harness.pipeline`'s.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import os
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from types import ModuleType
 from dataclasses import dataclass
 from typing import Final, final
@@ -29,7 +32,13 @@ from harness.errors import CandidateError
 from harness.executor_api import PIPELINE_API, ExecutorApi
 from harness.pipeline import PipelineExecutor
 
-__all__ = ["BUILTIN_IMPLEMENTATIONS", "DEFAULT_CANDIDATE", "Implementation", "resolve_implementation"]
+__all__ = [
+    "BUILTIN_IMPLEMENTATIONS",
+    "DEFAULT_CANDIDATE",
+    "Implementation",
+    "portable_spec",
+    "resolve_implementation",
+]
 
 DEFAULT_CANDIDATE: Final = "extracted"
 
@@ -146,3 +155,59 @@ def resolve_implementation(spec: str) -> Implementation:
             f"{spec}: {target.__qualname__} does not take (stages, *, parallel_cap, delay_ms, source): {exc}"
         ) from None
     return Implementation(spec, target)
+
+
+def portable_spec(implementation: Implementation) -> str:
+    """The name that imports ``implementation`` from a plain shell in the current folder.
+
+    A test run may import a candidate by a name only pytest can resolve: a
+    suite's ``tests`` folder is on ``sys.path`` there, so ``race_faults:X``
+    imports, while ``harness repro`` started from the shell cannot find it.
+    A name a fresh interpreter in this folder resolves to the same file is
+    kept; otherwise a module under this folder is named by its path from
+    here (``tests.race_faults:X``), which imports as a namespace package.
+    Built-in names and anything else are returned as they are.
+    """
+    name = implementation.name
+    module_name, separator, attribute = name.partition(":")
+    module = sys.modules.get(module_name)
+    location = getattr(module, "__file__", None)
+    if not separator or module is None or location is None:
+        return name
+    here, file = Path.cwd().resolve(), Path(location).resolve()
+    if _fresh_origin(module_name, str(here)) == str(file) or not file.is_relative_to(here):
+        return name
+    parts = list(file.relative_to(here).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(part.isidentifier() for part in parts):
+        return name
+    return f"{'.'.join(parts)}:{attribute}"
+
+
+_ORIGIN_PROBE: Final = (
+    "import importlib.util, pathlib, sys\n"
+    "try:\n    spec = importlib.util.find_spec(sys.argv[1])\nexcept Exception:\n    spec = None\n"
+    "print(pathlib.Path(spec.origin).resolve() if spec is not None and spec.origin else '')"
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _fresh_origin(module_name: str, folder: str) -> str:
+    """The file a fresh interpreter started in ``folder`` finds for ``module_name`` ("" if none).
+
+    Asked of a subprocess because only a fresh interpreter knows its own
+    ``sys.path`` (this one may be a test run that added folders to it).
+    """
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", _ORIGIN_PROBE, module_name],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return completed.stdout.strip()

@@ -7,8 +7,12 @@ does not finish by its deadline is compared too: the candidate runs even when
 the reference did not finish; both unfinished with the same message is a
 match, and one finished while the other did not is a mismatch that says so. With
 ``repeat`` each implementation runs several times and any difference between
-repeats is a failure of its own. :func:`record_scenario` writes the reference
-observation as the scenario's baseline. A bad scenario or baseline file is a
+repeats is a failure of its own. A scenario with a ``schedule`` (a repro file
+copied into the corpus) runs the candidate under exactly that order of
+same-instant ties and compares its schedule-independent observation with the
+reference's under FIFO, so a race it pins fails the plain check for good.
+:func:`record_scenario` writes the reference observation (under FIFO) as the
+scenario's baseline. A bad scenario or baseline file is a
 result (``invalid``), never an exception, so one bad file does not stop the rest.
 
 Two scenario files in one folder that differ only in their suffix
@@ -38,7 +42,8 @@ from harness.errors import CandidateError, InvalidInputError
 from harness.observation import DeadlineExceeded, Observation, canonical_json, observe
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
-from harness.timeline import render_divergence
+from harness.schedule_invariants import schedule_independent
+from harness.scheduling import TieOrder
 
 __all__ = [
     "CheckStatus",
@@ -46,10 +51,8 @@ __all__ = [
     "ScenarioResult",
     "baseline_collisions",
     "check_scenario",
-    "describe_result",
     "orphaned_baselines",
     "record_scenario",
-    "summary_line",
 ]
 
 
@@ -160,7 +163,7 @@ def check_scenario(
         return ScenarioResult(shown, Path(path).stem, "invalid", str(exc))
     try:
         reference_runs = [_observe_or_unfinished(scenario, reference) for _ in range(repeat)]
-        candidate_runs = [_observe_or_unfinished(scenario, candidate) for _ in range(repeat)]
+        candidate_runs = [_observe_or_unfinished(scenario, candidate, scenario.schedule) for _ in range(repeat)]
     except CandidateError as exc:
         return ScenarioResult(shown, scenario.name, "invalid", str(exc))
     except ImplementationCrash as exc:  # a crash, not a diff: who, what, where
@@ -182,7 +185,7 @@ def check_scenario(
                 reference=reference_observation,
                 candidate=observed,
             )
-    candidate_differences = tuple(diff_observations(reference_observation, observed))
+    candidate_differences = _candidate_differences(scenario, reference_observation, observed)
     pinned = baseline_path(path)
     if not pinned.exists():
         status: CheckStatus = "mismatch" if candidate_differences else "unpinned"
@@ -206,11 +209,22 @@ def check_scenario(
     )
 
 
-def _observe_or_unfinished(scenario: Scenario, implementation: Implementation) -> Observation | DeadlineExceeded:
+def _observe_or_unfinished(
+    scenario: Scenario, implementation: Implementation, schedule: tuple[int, ...] = ()
+) -> Observation | DeadlineExceeded:
     try:
-        return observe(scenario, implementation)
+        return observe(scenario, implementation, ties=TieOrder(schedule) if schedule else None)
     except DeadlineExceeded as exc:
         return exc
+
+
+def _candidate_differences(
+    scenario: Scenario, reference: Observation, candidate: Observation
+) -> tuple[Difference, ...]:
+    """How the candidate differs from the reference; under a pinned schedule, in the schedule-independent parts."""
+    if not scenario.schedule:
+        return tuple(diff_observations(reference, candidate))
+    return tuple(diff_observations(schedule_independent(reference), schedule_independent(candidate)))
 
 
 def _unfinished_result(
@@ -238,40 +252,6 @@ def _unfinished_result(
             reference=reference,
         )
     return None
-
-
-def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int | None = 20) -> str:
-    """The report block of one scenario: its status line and, for a failure, why.
-
-    Each difference line reads ``path: LEFT != RIGHT``; the header above
-    says which side is which. ``limit=None`` shows every difference.
-    """
-    lines = [f"{result.status.upper():<16} {result.name}"]
-    shown = len(result.candidate_differences) + len(result.baseline_differences) if limit is None else limit
-    if result.message:
-        lines.extend("    " + line for line in result.message.splitlines())
-    if result.candidate_differences:
-        # Name the reference only when it is not the frozen snapshot (``--reference REV``).
-        oracle = result.reference["implementation"] if result.reference is not None else "reference"
-        which = "the reference" if oracle == "reference" else f"the reference {oracle}"
-        lines.append(f"  candidate {candidate_name} differs from {which} (path: reference != candidate):")
-        lines.append(format_differences(result.candidate_differences, limit=shown))
-    if result.baseline_differences:
-        lines.append("  reference differs from the pinned baseline (path: baseline != reference):")
-        lines.append(format_differences(result.baseline_differences, limit=shown))
-    if result.candidate_differences and result.reference is not None and result.candidate is not None:
-        lines.append("  timelines:")
-        divergence = render_divergence(
-            result.reference["timeline"], result.candidate["timeline"], labels=("reference", candidate_name)
-        )
-        lines.extend("    " + line for line in divergence.splitlines())
-    return "\n".join(lines)
-
-
-def summary_line(results: Sequence[ScenarioResult]) -> str:
-    """The closing line: ``total: N passed, N failed`` (invalid files count as failed)."""
-    passed = sum(result.passed for result in results)
-    return f"total: {passed} passed, {len(results) - passed} failed"
 
 
 RecordStatus = Literal["created", "updated", "unchanged", "invalid", "unfinished"]

@@ -21,7 +21,7 @@ from typing import Final, TextIO
 
 from harness import __version__
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
-from harness.baselines import check_output_path, write_atomic
+from harness.baselines import baseline_writing_refused, check_output_path, write_atomic
 from harness.check import (
     ScenarioResult,
     baseline_collisions,
@@ -30,23 +30,25 @@ from harness.check import (
     record_scenario,
 )
 from harness.crash import ImplementationCrash
-from harness.errors import HarnessError
-from harness.exploration import explore_result
+from harness.errors import CandidateError, HarnessError
+from harness.exploration import ExplorationLog, explore_result
 from harness.fuzz.database import parse_location
 from harness.fuzz.engine import FuzzPlan, run_fuzz
 from harness.fuzz.nightly import export_database, merge_shards
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
-from harness.junit import TimedResult, write_junit_xml
+from harness.report.html import CheckRun, write_html_report
+from harness.report.junit import TimedResult, write_junit_xml
 from harness.observation import DeadlineExceeded, canonical_json, observe
-from harness.progress import progress_for
-from harness.repro import recorded_candidate, replay
+from harness.report.progress import progress_for
+from harness.repro import Provenance, read_provenance, replay
 from harness.scenario.loader import discover_scenarios, load_scenario
 from harness.snapshot import (
     ExecutorEntry,
     FreezeRequest,
     FreezeResult,
     freeze,
+    head_commit,
     implementation_from_snapshot,
     import_snapshot,
     reference_at,
@@ -54,8 +56,8 @@ from harness.snapshot import (
 )
 from harness.scheduling import Schedule, TieOrder
 from harness.selection import KeywordSelection
-from harness.svg import render_svg
-from harness.timeline import render_timeline
+from harness.report.svg import render_svg
+from harness.report.timeline import render_timeline
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -124,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--list", "--collect-only", dest="list_only", action="store_true", help="list the scenarios; run nothing"
     )
     check.add_argument("--junit-xml", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    check.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML report")
     verbosity = check.add_mutually_exclusive_group()
     verbosity.add_argument(
         "-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=0, help="print only failures"
@@ -251,16 +254,19 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if schedule:
         out.write(f"schedule: {Schedule(schedule)}\n")
     if args.timeline:
-        out.write(render_timeline(observation["timeline"]) + "\n")
+        out.write(render_timeline(observation["timeline"], events=observation["events"]) + "\n")
     if args.svg is not None:
         svg = render_svg([observation["timeline"]], title=f"{scenario.name} on {implementation.name}")
         write_atomic(args.svg, svg)
+        out.write(f"svg: wrote {args.svg}\n")
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.junit_xml is not None:
         check_output_path(args.junit_xml, "--junit-xml")
+    if args.html is not None:
+        check_output_path(args.html, "--html")
     selection = KeywordSelection.compile(args.keyword) if args.keyword is not None else None
     found = _scenario_paths(args.paths)
     paths = selection.select(found) if selection is not None else found
@@ -271,7 +277,9 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     candidate = resolve_implementation(args.candidate)
     reference = _reference(args.reference)
     collisions = baseline_collisions(paths)
+    began = time.perf_counter()
     timed: list[TimedResult] = []
+    explored = ExplorationLog()
     with progress_for(
         out, candidate=candidate.name, total=len(paths), json_output=args.json, verbosity=args.verbosity
     ) as progress:
@@ -280,7 +288,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             started = time.perf_counter()
             result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions, reference=reference)
             if args.explore is not None and result.status in ("match", "unpinned"):
-                result = explore_result(result, candidate, runs=args.explore)
+                result = explore_result(result, candidate, runs=args.explore, reference=reference, log=explored)
             timed.append(TimedResult(result, time.perf_counter() - started))
             progress.finished(result)
             if result.status == "invalid":
@@ -289,6 +297,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 break
     results = [entry.result for entry in timed]
     progress.close(results, not_run=len(paths) - len(results))
+    if args.explore is not None and not args.json:
+        out.write(explored.summary(args.explore) + "\n")
     orphans = _report_orphans(args.paths, found, err)
     if args.json:
         report = _check_report(results, candidate, reference)
@@ -296,9 +306,22 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     if args.junit_xml is not None:
         write_junit_xml(args.junit_xml, timed, candidate=candidate.name)
+    if args.html is not None:
+        write_html_report(args.html, timed, _check_run(args, candidate, reference, time.perf_counter() - began))
     if any(result.status == "invalid" for result in results):
         return EXIT_INVALID
     return EXIT_OK if all(result.passed for result in results) and not orphans else EXIT_FAILED
+
+
+def _check_run(args: argparse.Namespace, candidate: Implementation, reference: Implementation, seconds: float) -> CheckRun:
+    """What the HTML report says about this run, with the options that reproduce one of its scenarios."""
+    options: list[str] = []
+    if args.candidate != DEFAULT_CANDIDATE:
+        options += ["--candidate", args.candidate]
+    if args.reference is not None:
+        options += ["--reference", args.reference]
+    revision = head_commit(Path.cwd())
+    return CheckRun(candidate.name, reference.name, revision[:12] if revision else None, seconds, tuple(options))
 
 
 def _report_orphans(given: Sequence[Path], found: Sequence[Path], err: TextIO) -> list[str]:
@@ -342,8 +365,9 @@ def _check_report(
 
 
 def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if os.environ.get("CI") and not args.force:
-        raise _UsageError("refusing to write baselines while CI is set; pass --force to record anyway")
+    refused = baseline_writing_refused()
+    if refused is not None and not args.force:
+        raise _UsageError(f"{refused}; pass --force to record anyway")
     exit_code = EXIT_OK
     paths = _scenario_paths(args.paths)
     collisions = baseline_collisions(paths)
@@ -366,8 +390,15 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.svg is not None:
         check_output_path(args.svg, "--svg")
-    spec = args.candidate or recorded_candidate(args.file) or DEFAULT_CANDIDATE
-    outcome = replay(args.file, resolve_implementation(spec), reference=_reference(args.reference))
+    provenance = read_provenance(args.file)
+    candidate = _recorded_implementation(args.file, args.candidate, provenance)
+    reference_spec = args.reference
+    if reference_spec is None and provenance is not None and provenance.reference != "reference":
+        reference_spec = provenance.reference
+    reference = _reference(reference_spec)
+    outcome = replay(args.file, candidate, reference=reference)
+    recorded = f" (recorded by {provenance.origin})" if provenance is not None else ""
+    out.write(f"replaying {args.file} on {candidate.name} against {reference.name}{recorded}\n")
     out.write(outcome.report() + "\n")
     if args.svg is not None:
         names = (outcome.reference["implementation"], outcome.candidate["implementation"])
@@ -377,7 +408,21 @@ def _repro(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             title=f"{outcome.reference['scenario']}: {names[0]} above {names[1]}",
         )
         write_atomic(args.svg, svg)
+        out.write(f"svg: wrote {args.svg}\n")
     return EXIT_OK if outcome.agree else EXIT_FAILED
+
+
+def _recorded_implementation(path: Path, given: str | None, provenance: Provenance | None) -> Implementation:
+    """``--candidate``, else the candidate the repro file records; one that cannot be imported is an error."""
+    if given is not None or provenance is None:
+        return resolve_implementation(given or DEFAULT_CANDIDATE)
+    try:
+        return resolve_implementation(provenance.candidate)
+    except CandidateError as exc:
+        raise CandidateError(
+            f"{path}: candidate: the recorded candidate cannot be imported ({exc}); "
+            "run from the folder the file was written in, or pass --candidate"
+        ) from None
 
 
 def _freeze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

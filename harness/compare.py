@@ -5,17 +5,24 @@ into the observation document, then the left value and the right value.
 Keys that name the implementation rather than its behaviour are skipped.
 Values compare strictly: ``1``, ``1.0`` and ``true`` are three different
 things in a JSON baseline, so they differ here too.
+
+One change to a value shows up under several paths: the output's ``data``
+and ``text``, each branch's view of it, and the stage that produced it
+(``output.data[2]``, ``output.branches[2].text``, ``stages[1].data[2]``).
+:func:`group_differences` folds such repeats into one
+:class:`DifferenceGroup`, so that a report shows each change once.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, final
 
 from harness.observation import BEHAVIOUR_EXCLUDED_KEYS
 
-__all__ = ["ABSENT", "Difference", "diff_observations", "format_differences"]
+__all__ = ["ABSENT", "Difference", "DifferenceGroup", "diff_observations", "format_differences", "group_differences"]
 
 
 @final
@@ -121,6 +128,51 @@ def _diff(left: Any, right: Any, path: str, out: list[Difference]) -> None:
 
 def _is_list(value: object) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class DifferenceGroup:
+    """One change: its first difference in document order and the other paths that repeat it."""
+
+    difference: Difference
+    also: tuple[str, ...] = ()
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.difference.path, *self.also)
+
+
+# A path into a value's ``text`` or ``data`` view (``output.text``,
+# ``stages[1].data[2]``, ``output.branches[0].data.key``); only these are
+# folded together. Equal numbers elsewhere (two calls' ``end_ms`` both 10 != 20)
+# are separate facts that merely look alike.
+_VALUE_VIEW: Final = re.compile(r"(?:^|\.)(?:text|data)(?:$|[.\[<])")
+
+
+def group_differences(differences: Sequence[Difference]) -> list[DifferenceGroup]:
+    """The differences with each change once: value views that disagree the same way form one group.
+
+    Two differences are one change when both paths lie in a value's ``text``
+    or ``data`` view and both sides are equal, type included (``'a' != 'c'``
+    at ``output.data[0]``, ``output.branches[0].text`` and
+    ``stages[1].data[0]``). Any other difference is a group of its own.
+    Groups keep the document order of their first difference.
+    """
+    groups: list[tuple[Difference, list[str]]] = []
+    by_change: dict[tuple[object, ...], list[str]] = {}
+    for difference in differences:
+        if _VALUE_VIEW.search(difference.path):
+            key = (type(difference.left), repr(difference.left), type(difference.right), repr(difference.right))
+            repeated = by_change.get(key)
+            if repeated is not None:
+                repeated.append(difference.path)
+                continue
+            by_change[key] = []
+            groups.append((difference, by_change[key]))
+        else:
+            groups.append((difference, []))
+    return [DifferenceGroup(first, tuple(also)) for first, also in groups]
 
 
 def format_differences(differences: Sequence[Difference], *, limit: int = 20, indent: str = "    ") -> str:

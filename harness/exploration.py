@@ -26,13 +26,21 @@ from harness.candidates import BUILTIN_IMPLEMENTATIONS, Implementation
 from harness.check import ScenarioResult
 from harness.compare import Difference, diff_observations
 from harness.observation import DeadlineExceeded, Observation, observe
-from harness.repro import write_repro
+from harness.repro import Provenance, replay_command, write_repro
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.schedule_invariants import schedule_independent
 from harness.scheduling import CHOICE_LIMIT, Schedule, TieOrder
 
-__all__ = ["Breakage", "ScheduledRun", "compare_under", "explore", "explore_result", "observe_scheduled"]
+__all__ = [
+    "Breakage",
+    "ExplorationLog",
+    "ScheduledRun",
+    "compare_under",
+    "explore",
+    "explore_result",
+    "observe_scheduled",
+]
 
 _UNFINISHED: Final = "finished"
 
@@ -46,6 +54,30 @@ class ScheduledRun:
     consumed: Schedule
     choice_points: int
     unfinished: str | None = None
+
+
+@final
+class ExplorationLog:
+    """Counts what ``harness check --explore`` ran: scenarios explored and schedules tried."""
+
+    __slots__ = ("scenarios", "schedules")
+
+    def __init__(self) -> None:
+        self.scenarios = 0
+        self.schedules = 0
+
+    def __repr__(self) -> str:
+        return f"ExplorationLog(scenarios={self.scenarios}, schedules={self.schedules})"
+
+    def explored(self, scenario: str, schedules: int) -> None:
+        """``scenario`` ran under ``schedules`` drawn schedules."""
+        self.scenarios += 1
+        self.schedules += schedules
+
+    def summary(self, runs: int) -> str:
+        """The line ``check`` ends its report with."""
+        scenarios = f"{self.scenarios} scenario" + ("" if self.scenarios == 1 else "s")
+        return f"explored: {self.schedules} drawn tie orders beyond FIFO over {scenarios} (--explore {runs})"
 
 
 @final
@@ -98,6 +130,7 @@ def explore(
     oracle: Observation | None = None,
     max_length: int | None = None,
     seed: int | None = None,
+    on_clean: ExplorationLog | None = None,
 ) -> Breakage | None:
     """Run ``scenario`` on ``candidate`` under up to ``runs`` drawn schedules; the first break, shrunk, or ``None``.
 
@@ -105,6 +138,7 @@ def explore(
     ``max_length`` bounds the schedules (default: the run's choice points
     under FIFO, at least one). Deterministic: the same arguments draw the same
     schedules; a ``seed`` draws another deterministic sequence (for benchmarks).
+    ``on_clean`` is told how many schedules ran when none broke.
     """
     expected = oracle if oracle is not None else observe(scenario, BUILTIN_IMPLEMENTATIONS["reference"])
     if max_length is None:
@@ -134,21 +168,36 @@ def explore(
             ),
         )
     except NoSuchExample:
+        if on_clean is not None:
+            on_clean.explored(scenario.name, tried[0])
         return None
     run, differences = compare_under(scenario, candidate, Schedule(tuple(shrunk)), expected)
     return Breakage(scenario.name, first[0], run.consumed, differences, tried[0])
 
 
-def explore_result(result: ScenarioResult, candidate: Implementation, *, runs: int) -> ScenarioResult:
+def explore_result(
+    result: ScenarioResult,
+    candidate: Implementation,
+    *,
+    runs: int,
+    reference: Implementation | None = None,
+    log: ExplorationLog | None = None,
+) -> ScenarioResult:
     """``harness check --explore``: a passed check, explored; a break becomes a ``mismatch`` with a repro file.
 
-    The repro file holds the scenario and the shrunk schedule, so
-    ``harness repro FILE`` replays the break from the file alone.
+    The repro file holds the scenario and the shrunk schedule and records the
+    candidate and the reference, so ``harness repro FILE`` replays the break
+    from the file alone.
     """
     scenario = load_scenario(result.path)
-    breakage = explore(scenario, candidate, runs=runs, oracle=result.reference)
+    breakage = explore(scenario, candidate, runs=runs, oracle=result.reference, on_clean=log)
     if breakage is None:
         return result
-    path = write_repro(replace(scenario, schedule=breakage.shrunk.choices), f"explore-{scenario.name}")
-    message = f"{breakage.report()}\nrepro file: {path}  (replay: harness repro {path} --candidate {candidate.name})"
+    if log is not None:
+        log.explored(scenario.name, breakage.schedules_run)
+    provenance = Provenance.of(f"harness check --explore {runs}", candidate, reference, seed="derandomized")
+    path = write_repro(
+        replace(scenario, schedule=breakage.shrunk.choices), f"explore-{scenario.name}", provenance=provenance
+    )
+    message = f"{breakage.report()}\nrepro file: {path}  (replay: {replay_command(path)})"
     return replace(result, status="mismatch", message=message)

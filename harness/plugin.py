@@ -11,7 +11,10 @@ Installed as a ``pytest11`` entry point, so any suite in an environment where
   ``harness_candidate`` and ``harness_reference`` (implementations), and
   ``baseline_snapshot`` (syrupy's ``snapshot`` on the baseline beside a
   scenario, the file ``harness record`` and ``harness check`` use);
-- the ``characterization`` marker.
+- the ``characterization`` marker;
+- ``--harness-html FILE`` writes every ``harness.assert_agree`` of the run as
+  the HTML report ``harness check --html`` writes (pytest-xdist workers hand
+  their comparisons to the controller, which writes the page).
 
 Nothing global changes unless asked for. The hypothesis profiles
 ``harness-dev``, ``harness-ci`` and ``harness-nightly`` are registered under
@@ -37,15 +40,19 @@ from typing import Any, Final, final
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from harness.baselines import BaselineExtension, baseline_path
+from harness.baselines import BaselineExtension, baseline_path, baseline_writing_refused
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
+from harness.compare import diff_observations, format_differences
 from harness.errors import CandidateError, HarnessError
 from harness.fuzz.counting import STATS_ENV, ExampleCounter
 from harness.fuzz.database import select_database
 from harness.gate.config import load_reference_settings, read_tool_table
+from harness.observation import Observation, observe
+from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.snapshot import reference_at
-from harness.testing import ScenarioHarness
+from harness.report.html import CheckRun, write_html_report
+from harness.testing import AgreementLog, ScenarioHarness
 
 __all__ = [
     "AUTO",
@@ -158,6 +165,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help=f"load a harness hypothesis profile: {', '.join(PROFILES)} or {AUTO} (ci under CI, else dev)",
     )
+    group.addoption(
+        "--harness-html",
+        type=Path,
+        metavar="FILE",
+        help="write every harness.assert_agree of the run as an HTML report",
+    )
     parser.addini("harness_profile", "harness hypothesis profile to load (dev, ci, nightly or auto); default none")
 
 
@@ -183,6 +196,44 @@ def pytest_configure(config: pytest.Config) -> None:
     except CandidateError as exc:
         raise pytest.UsageError(f"--candidate {exc}") from None
     config.stash[_REFERENCE] = _reference(config)
+    if config.getoption("harness_html") is not None:
+        config.stash[_LOG] = AgreementLog()
+
+
+_WORKER_OUTPUT: Final = "harness_agreements"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the ``--harness-html`` page; an xdist worker hands its comparisons to the controller instead."""
+    config = session.config
+    log = config.stash.get(_LOG, None)
+    if log is None:
+        return
+    worker_output = getattr(config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output[_WORKER_OUTPUT] = log.dumps()
+        return
+    results = log.results()
+    reference = config.stash[_REFERENCE]
+    spec = config.getoption("candidate")
+    options = ("--candidate", spec) if spec != DEFAULT_CANDIDATE else ()
+    run = CheckRun(
+        config.stash[_CANDIDATE].name,
+        reference.name if reference is not None else "reference",
+        None,
+        sum(timed.seconds for timed in results),
+        options,
+    )
+    write_html_report(config.getoption("harness_html"), results, run)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: collect a finished worker's comparisons for the page."""
+    log = node.config.stash.get(_LOG, None)
+    text = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+    if log is not None and text:
+        log.extend_from(text)
 
 
 def _use_example_database(config: pytest.Config) -> None:
@@ -253,6 +304,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 _CANDIDATE = pytest.StashKey[Implementation]()
 _REFERENCE = pytest.StashKey[Implementation | None]()
+_LOG = pytest.StashKey[AgreementLog]()
 _PROFILE = pytest.StashKey[str]()
 _DATABASE = pytest.StashKey[str]()
 
@@ -290,18 +342,26 @@ class BaselineSnapshot:
     ``harness`` fixture reads it) or a loaded :class:`Scenario`; the baseline
     is ``NAME.baseline.json`` in the scenario's folder, the file ``harness
     record`` writes and ``harness check`` reads.
+
+    A baseline is the frozen reference's observation and nothing else's:
+    under ``--snapshot-update`` the comparison writes the reference's
+    observation of the scenario, and fails, writing nothing, when the
+    observation compared differs from it (a candidate that disagrees) or
+    while ``CI`` is set, as ``harness record`` refuses.
     """
 
-    __slots__ = ("_root", "_snapshot")
+    __slots__ = ("_root", "_snapshot", "_updating")
 
-    def __init__(self, snapshot: Any, *, root: Path) -> None:
+    def __init__(self, snapshot: Any, *, root: Path, updating: bool = False) -> None:
         self._snapshot = snapshot
         self._root = root
+        self._updating = updating
 
     def __repr__(self) -> str:
-        return f"BaselineSnapshot(root={str(self._root)!r})"
+        return f"BaselineSnapshot(root={str(self._root)!r}, updating={self._updating})"
 
     def __call__(self, scenario: Scenario | Path | str) -> Any:
+        __tracebackhide__ = True
         if isinstance(scenario, Scenario):
             if not scenario.path:
                 raise TypeError(f"scenario {scenario.name!r} was not read from a file; pass its path")
@@ -312,7 +372,49 @@ class BaselineSnapshot:
             located = self._root / located
         pinned = baseline_path(located)
         extension = BaselineExtension.for_directory(pinned.parent)
-        return self._snapshot.use_extension(extension)(name=located.stem)
+        assertion = self._snapshot.use_extension(extension)(name=located.stem)
+        if not self._updating:
+            return assertion
+        refused = baseline_writing_refused()
+        if refused is not None:
+            pytest.fail(f"{pinned}: {refused} (pytest --snapshot-update)", pytrace=False)
+        loaded = scenario if isinstance(scenario, Scenario) else load_scenario(located)
+        return _ReferenceBaseline(assertion, observe(loaded, BUILTIN_IMPLEMENTATIONS["reference"]), pinned)
+
+
+@final
+class _ReferenceBaseline:
+    """The right side of ``observation == baseline_snapshot(...)`` under ``--snapshot-update``.
+
+    Hands syrupy the reference's observation to write, and only when the
+    observation compared agrees with it.
+    """
+
+    __slots__ = ("_assertion", "_pinned", "_reference")
+
+    def __init__(self, assertion: Any, reference: Observation, pinned: Path) -> None:
+        self._assertion = assertion
+        self._reference = reference
+        self._pinned = pinned
+
+    def __repr__(self) -> str:
+        return f"_ReferenceBaseline({str(self._pinned)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        __tracebackhide__ = True
+        if not isinstance(other, dict):
+            return NotImplemented
+        differences = diff_observations(self._reference, other)
+        if differences:
+            pytest.fail(
+                f"{self._pinned}: not written: a baseline is the reference's observation, and "
+                f"{other.get('implementation', 'the observation compared')} differs from it "
+                f"(path: reference != candidate):\n{format_differences(differences)}",
+                pytrace=False,
+            )
+        return bool(self._assertion == self._reference)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @pytest.fixture(scope="session")
@@ -338,10 +440,16 @@ def harness(
     request: pytest.FixtureRequest, harness_candidate: Implementation, harness_reference: Implementation
 ) -> ScenarioHarness:
     """Load and run scenarios (paths relative to the test file) and assert candidate and reference agree."""
-    return ScenarioHarness(candidate=harness_candidate, reference=harness_reference, root=Path(request.path).parent)
+    return ScenarioHarness(
+        candidate=harness_candidate,
+        reference=harness_reference,
+        root=Path(request.path).parent,
+        log=request.config.stash.get(_LOG, None),
+    )
 
 
 @pytest.fixture
 def baseline_snapshot(snapshot: Any, request: pytest.FixtureRequest) -> BaselineSnapshot:
     """syrupy's snapshot on the baseline beside a scenario: ``observation == baseline_snapshot("x.toml")``."""
-    return BaselineSnapshot(snapshot, root=Path(request.path).parent)
+    updating = bool(request.config.getoption("update_snapshots", default=False))
+    return BaselineSnapshot(snapshot, root=Path(request.path).parent, updating=updating)

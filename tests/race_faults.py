@@ -6,8 +6,10 @@ same virtual instant run in another order than first in, first out (another
 event loop, another Python version, another await structure). Under FIFO
 each one is equivalent to the correct runner, so every FIFO check passes on
 it; ``tests/properties/test_race_faults_are_found.py`` shows that, and that exploration finds and
-shrinks each. Name one as ``race_faults:NAME`` (the ``tests`` folder is on
-the import path).
+shrinks each. Name one as ``tests.race_faults:NAME`` from the project folder
+(``harness check --candidate tests.race_faults:CompletionOrderExecutor``);
+inside this suite, where the ``tests`` folder is on the import path,
+``race_faults:NAME`` works too, and repro files record the first form.
 
 - :class:`SharedCursorExecutor` reads a shared cursor after an ``await``;
 - :class:`CompletionOrderExecutor` builds the aggregate in completion order;

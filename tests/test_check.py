@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, resolve_implementation
-from harness.check import check_scenario, describe_result, record_scenario, summary_line
+from harness.check import check_scenario, record_scenario
+from harness.report.text import describe_result, summary_line
 
 EXTRACTED = BUILTIN_IMPLEMENTATIONS["extracted"]
 

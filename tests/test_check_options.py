@@ -20,7 +20,7 @@ import pytest
 from harness.check import record_scenario
 from harness.cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from harness.compare import Difference
-from harness.progress import TerminalProgress
+from harness.report.progress import TerminalProgress
 from harness.selection import KeywordSelection
 
 from cli_support import run_cli
@@ -114,9 +114,9 @@ def test_quiet_prints_only_failures_and_the_closing_list(corpus: Path) -> None:
 
 
 def test_verbose_shows_every_difference(write_scenario) -> None:
-    """The default shows 20 differences and a count; ``-v`` shows them all."""
-    many = "input = \"x\"\npipeline = \"" + " || ".join(f"c{i}" for i in range(12)) + "\"\n"
-    many += "".join(f"[commands.c{i}]\nreturns = \"R{i}\"\n" for i in range(12))
+    """The default shows 20 changes and a count; ``-v`` shows every path."""
+    many = "input = \"x\"\npipeline = \"" + " || ".join(f"c{i}" for i in range(24)) + "\"\n"
+    many += "".join(f"[commands.c{i}]\nreturns = \"R{i}\"\n" for i in range(24))
     path = write_scenario("many", many)
     record_scenario(path)
     _, default, _ = run_cli("check", str(path), "--candidate", REVERSED)
@@ -124,6 +124,25 @@ def test_verbose_shows_every_difference(write_scenario) -> None:
     assert "more" in default and "... and" in default
     assert "... and" not in verbose
     assert verbose.count(" != ") > default.count(" != ")
+
+
+def test_each_change_is_printed_once_with_its_other_paths_under_it(write_scenario) -> None:
+    """One reordered value repeats under the output, its branches and its stage: one line, the other paths under it.
+
+    Planted mistake (tried in a temporary copy): grouping switched off
+    (``_differences_text`` always calling ``format_differences``) prints
+    ``stages[1].data[0]`` as a line of its own and this test fails.
+    """
+    path = write_scenario("order", GOOD)
+    record_scenario(path)
+    _, default, _ = run_cli("check", str(path), "--candidate", REVERSED)
+    _, verbose, _ = run_cli("check", str(path), "--candidate", REVERSED, "-v")
+    lines = default.splitlines()
+    first = lines.index("    output.data[0]: 'A:x' != 'B:x'")
+    assert lines[first + 1] == "        same change at stages[1].data[0]"
+    assert sum(line.startswith("    stages[1].data[0]:") for line in lines) == 0
+    assert "    stages[1].data[0]: 'A:x' != 'B:x'" in verbose.splitlines()
+    assert "same change" not in verbose
 
 
 def test_junit_xml_has_one_testcase_per_scenario(corpus: Path, tmp_path: Path) -> None:
@@ -223,3 +242,27 @@ def test_the_bar_is_green_while_everything_passes(corpus: Path, colour_terminal:
         assert progress.bar_style == "green"
         progress.finished(check_scenario(corpus / "plain.toml", resolve_implementation(REVERSED)))
         assert progress.bar_style == "red"
+
+
+def test_a_failure_ends_with_the_next_step_and_its_junit_message_is_the_first_difference(
+    write_scenario, tmp_path: Path
+) -> None:
+    """The block ends with the command that looks closer; JUnit's ``message`` names the first difference.
+
+    JUnit's message was the status word alone ("mismatch") before.
+    """
+    path = write_scenario("order", "input = \"x\"\npipeline = \"a || b\"\n[commands.a]\nreturns = \"A\"\n[commands.b]\nreturns = \"B\"\n")
+    record_scenario(path)
+    report = tmp_path / "junit.xml"
+    code, out, _ = run_cli("check", str(path), "--candidate", REVERSED, "--junit-xml", str(report))
+    assert code == EXIT_FAILED
+    assert out.splitlines()[-4] == (
+        f"  next: `harness run {path} --impl {REVERSED} --timeline` to look closer; "
+        f"if the change is intended, `harness freeze` and `harness record {path}`"
+    )
+    failure = ET.parse(report).getroot().find("testsuite/testcase/failure")
+    assert failure is not None and failure.get("message") == (
+        f"candidate {REVERSED} differs from the reference (path: reference != candidate): "
+        "output.text: '[\"A\",\"B\"]' != '[\"B\",\"A\"]'"
+    )
+    assert "timelines" in out and "timelines agree" in out and "reference:" not in out

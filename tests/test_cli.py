@@ -146,3 +146,13 @@ def test_the_harness_script_is_installed(write_scenario) -> None:
         capture_output=True, text=True, check=False,
     )
     assert completed.returncode == EXIT_OK, completed.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "repro"])
+def test_svg_says_which_file_it_wrote(command: str, write_scenario, tmp_path: Path) -> None:
+    """``--svg FILE`` once wrote the picture silently; the last line now names it."""
+    picture = tmp_path / "pictures" / "timeline.svg"
+    picture.parent.mkdir()
+    code, out, _ = run_cli(command, str(write_scenario("two", PARALLEL_BASIC)), "--svg", str(picture))
+    assert code == 0 and picture.is_file()
+    assert out.splitlines()[-1] == f"svg: wrote {picture}"

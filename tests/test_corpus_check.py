@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from harness.candidates import Implementation
-from harness.check import check_scenario, describe_result
+from harness.check import check_scenario
+from harness.report.text import describe_result
 from harness.scenario.loader import discover_scenarios
 
 CORPUS = Path(__file__).resolve().parent.parent / "baselines"

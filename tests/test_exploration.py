@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -87,7 +88,10 @@ def test_check_explore_passes_the_extracted_executor(write_scenario) -> None:
     assert run_cli("record", str(path), "--force")[0] == EXIT_OK
     code, out, _ = run_cli("check", str(path), "--explore", "20")
     assert code == EXIT_OK, out
-    assert out.splitlines()[-1] == "total: 1 passed, 0 failed"
+    assert out.splitlines()[-2:] == [
+        "total: 1 passed, 0 failed",
+        "explored: 20 drawn tie orders beyond FIFO over 1 scenario (--explore 20)",
+    ]
 
 
 def test_check_explore_reports_the_first_and_the_shrunk_schedule_and_writes_a_repro(
@@ -99,8 +103,11 @@ def test_check_explore_reports_the_first_and_the_shrunk_schedule_and_writes_a_re
     assert code == EXIT_FAILED
     assert "ties: breaks under schedule [" in out and "shrunk: schedule = [" in out
     repro = tmp_path / "repro" / "explore-ties.toml"
-    assert f"repro file: {repro}" in out
-    assert run_cli("repro", str(repro), "--candidate", "race_faults:SharedCursorExecutor")[0] == EXIT_FAILED
+    assert f"repro file: {repro}  (replay: harness repro {repro})" in out
+    # The plain replay the hint prints runs the recorded candidate: it fails as the exploration did.
+    code, replayed, _ = run_cli("repro", str(repro))
+    assert code == EXIT_FAILED, replayed
+    assert "race_faults:SharedCursorExecutor differs from reference" in replayed
 
 
 def test_check_explore_needs_a_positive_count(write_scenario, capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,3 +143,31 @@ def test_a_scenario_value_rejects_a_bad_schedule() -> None:
     with pytest.raises(ValueError, match="schedule"):
         Scenario(name="x", input="x", stages=("a",), commands={}, schedule=(-1,))  # type: ignore[arg-type]
     assert resolve_implementation("extracted") is BUILTIN_IMPLEMENTATIONS["extracted"]
+
+
+def test_a_race_pinned_by_copying_its_repro_file_into_the_corpus_fails_plain_check(
+    write_scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's advice: copy the repro file into the corpus and record it; plain ``check`` then fails the race.
+
+    Before ``check`` replayed a scenario's ``schedule``, the pinned race ran
+    under FIFO, where this fault hides, and passed.
+    """
+    monkeypatch.setenv(REPRO_DIR_ENV, str(tmp_path / "repro"))
+    candidate = "race_faults:SharedCursorExecutor"
+    assert run_cli("check", str(write_scenario("ties", TIES)), "--explore", "20", "--candidate", candidate)[0] == EXIT_FAILED
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pinned = corpus / "race.toml"
+    shutil.copy(tmp_path / "repro" / "explore-ties.toml", pinned)
+    assert run_cli("record", str(corpus), "--force")[0] == EXIT_OK
+    code, out, _ = run_cli("check", str(corpus), "--candidate", candidate)
+    assert code == EXIT_FAILED, out
+    assert "candidate race_faults:SharedCursorExecutor differs from the reference" in out
+    assert run_cli("check", str(corpus))[0] == EXIT_OK  # the extracted executor holds under that order
+    # Without its schedule the same scenario runs FIFO, where the fault hides.
+    pinned.write_text(
+        "\n".join(line for line in pinned.read_text(encoding="utf-8").splitlines() if not line.startswith("schedule")),
+        encoding="utf-8",
+    )
+    assert run_cli("check", str(corpus), "--candidate", candidate)[0] == EXIT_OK

@@ -60,9 +60,14 @@ def plant_in_area(root: Path, module: str, original: str, planted: str) -> None:
 
 
 def test_a_clean_area_refreezes_to_the_same_files_and_the_corpus_agrees(project: Path) -> None:
-    """The committed snapshot is what freeze generates from the area it was frozen from."""
+    """The committed snapshot is what freeze generates from the area it was frozen from.
+
+    Only the manifest's source revision moves, and freeze says it rewrote the
+    manifest (it once printed "no file changed"); a second freeze changes nothing.
+    """
     before = {path: data for path, data in manifest(project)["files"].items()}
     head = git(project, "rev-parse", "HEAD").strip()
+    assert manifest(project)["source_revision"] != head
 
     code, out, err = run_cli("freeze")
 
@@ -70,11 +75,12 @@ def test_a_clean_area_refreezes_to_the_same_files_and_the_corpus_agrees(project:
     assert out.splitlines() == [
         f"froze harness/pipeline at {head} into harness/reference",
         "  reference executor reference:ReferenceExecutor; kept modules: reference.py",
-        "  no file changed",
+        "  changed  harness/reference/MANIFEST.json",
         f"corpus: all {len(SCENARIOS)} scenarios agree with the new reference",
     ]
     after = manifest(project)
     assert after["files"] == before and after["source_revision"] == head and after["kept"] == ["reference.py"]
+    assert run_cli("freeze")[1].splitlines()[2] == "  no file changed"
 
 
 def test_uncommitted_changes_in_the_area_are_refused_and_nothing_is_written(
@@ -98,7 +104,8 @@ def test_force_freezes_the_working_tree_and_says_the_corpus_no_longer_agrees(pro
 
     assert code == 1
     assert "  changed  harness/reference/markers.py" in out
-    assert out.count("changed  ") == 1
+    assert "  changed  harness/reference/MANIFEST.json" in out  # the source revision is now HEAD+changes
+    assert out.count("changed  ") == 2
     assert out.splitlines()[-1].startswith(
         "corpus: 1 of 2 scenarios disagree with the new reference: effect-failing-in-branch"
     )

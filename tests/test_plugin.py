@@ -47,6 +47,32 @@ def test_candidate_option(harness_candidate, harness_reference):
 '''
 
 
+REVERSED_EXECUTOR = '''
+from harness.pipeline import PipelineExecutor, compact_json
+from harness.pipeline.cache import StageOutputCache
+
+
+class ReversingCache(StageOutputCache):
+    def __init__(self, owner):
+        super().__init__()
+        self._owner = owner
+
+    def get(self, index, fallback_text):
+        return self._owner.get(index, fallback_text)
+
+    def set(self, index, value):
+        value.data.reverse()
+        value.text = compact_json(value.data)
+        self._owner.set(index, value)
+
+
+class ReversedExecutor(PipelineExecutor):
+    @property
+    def cache(self):
+        return ReversingCache(self._cache)
+'''
+
+
 @pytest.fixture
 def user_project(pytester: pytest.Pytester) -> pytest.Pytester:
     """A project folder with one scenario and one test file that uses the plugin's fixtures."""
@@ -71,30 +97,7 @@ def test_a_user_suite_uses_the_plugin_without_copying_code(
 
 def test_a_disagreeing_candidate_fails_with_the_path_diff_and_both_timelines(user_project: pytest.Pytester) -> None:
     """``--candidate`` points the fixtures at another executor; a disagreement shows where and when."""
-    user_project.makepyfile(reversed_executor='''
-from harness.pipeline import PipelineExecutor, compact_json
-from harness.pipeline.cache import StageOutputCache
-
-
-class ReversingCache(StageOutputCache):
-    def __init__(self, owner):
-        super().__init__()
-        self._owner = owner
-
-    def get(self, index, fallback_text):
-        return self._owner.get(index, fallback_text)
-
-    def set(self, index, value):
-        value.data.reverse()
-        value.text = compact_json(value.data)
-        self._owner.set(index, value)
-
-
-class ReversedExecutor(PipelineExecutor):
-    @property
-    def cache(self):
-        return ReversingCache(self._cache)
-''')
+    user_project.makepyfile(reversed_executor=REVERSED_EXECUTOR)
     result = user_project.runpytest_subprocess(
         "-p", "no:cacheprovider", "--candidate", "reversed_executor:ReversedExecutor", "-k", "agree"
     )
@@ -105,6 +108,28 @@ class ReversedExecutor(PipelineExecutor):
         "*output.text: 'L:x + R:x' != 'R:x + L:x'*",
         "*timelines agree*",
     ])
+
+
+def test_harness_html_writes_every_comparison_of_the_run_from_every_worker(user_project: pytest.Pytester) -> None:
+    """``--harness-html FILE`` under pytest-xdist: each worker's comparisons reach the page the controller writes.
+
+    Planted mistake (tried in a temporary copy): a worker writing the page
+    itself instead of handing its comparisons over leaves a page with at most
+    one of the two scenarios, and this test fails.
+    """
+    user_project.makefile(".toml", **{"scenarios/other": SCENARIO.replace("L:", "M:")})
+    user_project.makepyfile(test_other="""
+def test_other_agrees(harness):
+    harness.assert_agree("scenarios/other.toml")
+""")
+    result = user_project.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "xdist", "-n", "2", "--harness-html", "report.html", "-k", "agree"
+    )
+    result.assert_outcomes(passed=2)
+    page = (user_project.path / "report.html").read_text(encoding="utf-8")
+    assert page.count('<details class="scenario" data-status="match"') == 2
+    assert 'data-name="two-branches"' in page and 'data-name="other"' in page
+    assert "harness check: 0 of 2 failed" in page
 
 
 def test_an_unknown_candidate_is_a_usage_error(user_project: pytest.Pytester) -> None:
@@ -248,3 +273,45 @@ def test_snapshot_update_writes_the_baseline_harness_check_reads(
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.splitlines()[-1] == "total: 1 passed, 0 failed"
+
+
+def test_snapshot_update_with_a_disagreeing_candidate_leaves_the_references_baseline(
+    user_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the reference writes baselines: a candidate that disagrees fails the update, and the file stays.
+
+    Before, ``--snapshot-update`` under such a candidate wrote the candidate's
+    observation, and ``harness check`` then reported the reference as differing.
+    """
+    monkeypatch.delenv("CI", raising=False)
+    user_project.makepyfile(reversed_executor=REVERSED_EXECUTOR)
+    baseline = user_project.path / "scenarios" / "two-branches.baseline.json"
+    first = user_project.runpytest_subprocess("-p", "no:cacheprovider", "--snapshot-update", "-k", "pinned")
+    first.assert_outcomes(passed=1)
+    written = baseline.read_bytes()
+    updated = user_project.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--snapshot-update", "-k", "pinned", "--candidate", "reversed_executor:ReversedExecutor"
+    )
+    updated.assert_outcomes(failed=1)
+    updated.stdout.fnmatch_lines([
+        "*two-branches.baseline.json: not written: a baseline is the reference's observation, and "
+        "reversed_executor:ReversedExecutor differs from it*"
+    ])
+    assert baseline.read_bytes() == written
+    assert "harness/plugin.py" not in updated.stdout.str()  # the plugin's frames are hidden
+    # A candidate that agrees updates the file with the reference's observation.
+    baseline.unlink()
+    user_project.runpytest_subprocess("-p", "no:cacheprovider", "--snapshot-update", "-k", "pinned").assert_outcomes(
+        passed=1
+    )
+    assert baseline.read_bytes() == written
+
+
+def test_snapshot_update_refuses_under_ci_as_harness_record_does(
+    user_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "1")
+    result = user_project.runpytest_subprocess("-p", "no:cacheprovider", "--snapshot-update", "-k", "pinned")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*two-branches.baseline.json: refusing to write baselines while CI is set*"])
+    assert not (user_project.path / "scenarios" / "two-branches.baseline.json").exists()

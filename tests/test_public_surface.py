@@ -45,3 +45,27 @@ def test_the_frozen_reference_exposes_the_area_api_and_its_reference_executor() 
         if isinstance(copied, type) or callable(copied):
             assert copied is not getattr(harness.pipeline, name), name
             assert copied.__module__.startswith("harness.reference."), name
+
+
+def test_the_report_package_exports_what_the_harness_shows() -> None:
+    import harness.report
+
+    assert harness.report.__all__ == [
+        "CheckProgress", "CheckRun", "TimedResult", "describe_result", "first_divergence", "format_grouped",
+        "html_report", "junit_xml", "progress_for", "render_divergence", "render_svg", "render_svg_pair",
+        "render_timeline", "summary_line", "write_html_report", "write_junit_xml",
+    ]  # fmt: skip
+
+
+def test_only_the_report_package_renders_and_nothing_that_produces_results_imports_it() -> None:
+    """The check, comparison, observation and scenario modules load without ``harness.report``.
+
+    Planted mistake (tried in a temporary copy): ``describe_result`` put back
+    into ``harness/check.py`` with its import of ``render_divergence`` fails this.
+    """
+    probe = (
+        "import sys, harness.check, harness.compare, harness.observation, harness.scenario, harness.baselines; "
+        "print(sorted(m for m in sys.modules if m.startswith('harness.report')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

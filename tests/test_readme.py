@@ -125,6 +125,37 @@ def test_the_plugin_example_passes_in_a_fresh_project(pytester: pytest.Pytester)
     result.assert_outcomes(passed=2)
 
 
+def test_the_given_recipe_passes_and_records_failures_in_a_fresh_project(pytester: pytest.Pytester) -> None:
+    """The ``@given`` recipe passes hypothesis's health checks; under a faulty candidate it writes a replayable file.
+
+    The recipe it replaced, ``@given`` with the function-scoped ``harness``
+    fixture, failed the ``function_scoped_fixture`` health check.
+    """
+    example = next(body for body in blocks("python") if "@given(scenario=scenarios())" in body)
+    pytester.makepyfile(test_recipe=example)
+    passed = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--harness-profile", "dev")
+    passed.assert_outcomes(passed=1)
+    pytester.makepyfile(faulty_executors=(ROOT / "tests" / "faulty_executors.py").read_text(encoding="utf-8"))
+    failed = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--harness-profile", "dev", "--candidate", "faulty_executors:ReversedOrderExecutor"
+    )
+    failed.assert_outcomes(failed=1)
+    failed.stdout.fnmatch_lines(["*(replay: harness repro artifacts/repro/drawn.toml)*"])
+    assert "# candidate: faulty_executors:ReversedOrderExecutor" in (
+        pytester.path / "artifacts" / "repro" / "drawn.toml"
+    ).read_text(encoding="utf-8")
+
+
+def test_the_markers_a_stage_reads_are_what_harness_run_prints(tmp_path: Path, capsys) -> None:
+    example = next(body for body in blocks("toml") if "[commands.report]" in body)
+    shown = re.search(r"`harness run` on it prints `(output: [^`]+)`", README)
+    assert shown is not None
+    path = tmp_path / "markers.toml"
+    path.write_text(example, encoding="utf-8")
+    assert main(["run", str(path)]) == 0
+    assert shown[1] in capsys.readouterr().out.splitlines()
+
+
 def test_tox_environments_named_exist() -> None:
     """Every tox environment the README names is defined in tox.ini."""
     tox = (ROOT / "tox.ini").read_text(encoding="utf-8")

@@ -333,6 +333,7 @@ def test_check_repeat_finds_a_candidate_whose_runs_differ(write_scenario, monkey
         "    test_reliability:DriftingExecutor: run 2 differs from run 1:\n"
         "        output.text: 'B:A:x#1' != 'B:A:x#2'\n"
         "        stages[2].text: 'B:A:x#1' != 'B:A:x#2'\n"
+        f"  next: `harness run {path} --impl test_reliability:DriftingExecutor --timeline` to look closer\n"
         f"failed scenarios (1):\n  NONDETERMINISTIC {path}\n"
         "total: 0 passed, 1 failed\n"
     )

@@ -16,7 +16,7 @@ from harness.gate.commands import run_commands as run_configured_commands
 from harness.gate.config import GateConfig, load_config
 from harness.gate.guardrails import check_area
 from harness.gate.history import changed_modules, touched_modules
-from harness.gate.note import Evidence, command_status, render_note, write_note
+from harness.gate.note import Evidence, command_status, render_note, verdict_text, write_note
 from harness.gate.types import CommandOutcome
 
 __all__ = ["EXIT_FAIL", "EXIT_PASS", "run_gate"]
@@ -85,7 +85,7 @@ def _print_report(evidence: Evidence, note_path: Path, out: TextIO) -> None:
     for result in evidence.commands or ():
         print(_command_line(result), file=out)
     print(f"note: {note_path}", file=out)
-    print(f"verdict: {'PASS' if evidence.passed else 'FAIL'}", file=out)
+    print(f"verdict: {verdict_text(evidence)}", file=out)
 
 
 def _command_line(result: CommandOutcome) -> str:

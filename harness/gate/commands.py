@@ -9,10 +9,11 @@ installed beside it even when the virtual environment was never activated
 code, the wall time, the counts the command printed and the last lines of its
 output, which the note shows when the command failed.
 
-Counts are read from the lines a test runner ends with: pytest's summary
+Counts are read from the line a test runner ends with: pytest's summary
 (``=== 312 passed, 2 skipped in 14.2s ===``, or ``312 passed, 1 xfailed``
 alone on a line under ``-q``) and the plain ``N passed, N failed`` form that
-``harness check`` prints (``total: 45 passed, 0 failed``).
+``harness check`` prints (``total: 45 passed, 0 failed``). Only the last such
+line counts: summaries of sessions nested in a failure's output come before it.
 """
 
 from __future__ import annotations
@@ -45,11 +46,14 @@ _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def parse_counts(lines: Iterable[str]) -> str:
-    """The counts summaries found in ``lines``, in order, joined by ``"; "``.
+    """The counts of the last summary line in ``lines``: the command's own, final summary.
 
-    ``""`` when the output carries no counts.
+    A failing test run prints the output of the tests that failed, and a test
+    that runs pytest or the harness itself prints their summaries there, before
+    the run's own final line; only that last one counts. ``""`` when the
+    output carries no counts.
     """
-    found: list[str] = []
+    found = ""
     for raw in lines:
         line = _ANSI_ESCAPE.sub("", raw).strip()
         match = (
@@ -57,9 +61,9 @@ def parse_counts(lines: Iterable[str]) -> str:
             or _BARE_COUNTS.fullmatch(line)
             or _PASSED_FAILED.search(line)
         )
-        if match is not None and (not found or found[-1] != match["counts"]):
-            found.append(match["counts"])
-    return "; ".join(found)
+        if match is not None:
+            found = match["counts"]
+    return found
 
 
 def command_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:

@@ -15,12 +15,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from harness.errors import InvalidConfigError
+from harness.errors import InvalidConfigError, SnapshotError
 from harness.gate.area import dotted_name, locate_package
 from harness.gate.history import resolve_commit, root_commit
 from harness.gate.types import PackageLocation
+from harness.snapshot.manifest import MANIFEST_NAME, read_manifest
 
-__all__ = ["DEFAULT_COMMANDS", "DEFAULT_REFERENCE", "GATE_KEYS", "GateConfig", "load_config", "load_reference_settings", "read_tool_table"]
+__all__ = [
+    "DEFAULT_COMMANDS",
+    "DEFAULT_REFERENCE",
+    "GATE_KEYS",
+    "PHASE_START",
+    "GateConfig",
+    "load_config",
+    "load_reference_settings",
+    "phase_start",
+    "read_tool_table",
+]
 
 DEFAULT_AREA = "harness/pipeline"
 DEFAULT_COMMANDS = ("python3 -m pytest -n auto", "harness check")
@@ -49,8 +60,8 @@ _COMMAND_LINE = "command line"
 class GateConfig:
     """The validated gate settings for one project.
 
-    ``base`` is the revision as configured (or the root commit when unset)
-    and ``base_commit`` its full hash. Paths are relative to ``project_root``;
+    ``base`` is the revision as configured (when unset, the revision the
+    phase started from, see :func:`phase_start`) and ``base_commit`` its full hash. Paths are relative to ``project_root``;
     ``reference`` is the directory of the frozen snapshot (its ``MANIFEST.json``
     pins every file) and ``reference_package`` its dotted name;
     ``reference_importers`` are the dotted names of the area modules allowed
@@ -120,7 +131,7 @@ def load_config(
     else:
         location = locate_package(root, area_value, source=_COMMAND_LINE, key="--area")
     reference_package = None if reference is None else _snapshot_package(source, location, reference)
-    base_spec, base_commit = _resolve_base(root, source, table, base)
+    base_spec, base_commit = _resolve_base(root, source, table, base, reference or DEFAULT_REFERENCE)
     return GateConfig(
         project_root=root,
         source=source,
@@ -267,23 +278,58 @@ def load_reference_settings(project_root: Path, *, area: str | None = None) -> t
 
 
 def _resolve_base(
-    root: Path, source: Path, table: Mapping[str, object], override: str | None
+    root: Path, source: Path, table: Mapping[str, object], override: str | None, reference: str
 ) -> tuple[str, str]:
     if override is not None:
         spec, where, key = override, _COMMAND_LINE, "--base"
     elif "base" in table:
         spec, where, key = _string(source, table, "base", ""), str(source), f"{_TABLE}.base"
     else:
-        first = root_commit(root)
-        if first is None:
-            problem = (
-                f"not set, and {root} is not a git repository with a commit to default to; "
-                "commit first or set base"
-            )
-            raise InvalidConfigError(source, f"{_TABLE}.base", problem)
-        return first, first
+        return _default_base(root, source, reference)
     commit = resolve_commit(root, spec) if spec.strip() else None
     if commit is None:
         problem = f"git cannot resolve {_render(spec)} to a commit in {root}"
         raise InvalidConfigError(where, key, problem)
     return spec, commit
+
+
+PHASE_START = "the frozen reference's source revision"
+"""How the note names the default base."""
+
+
+def phase_start(root: Path, reference: str) -> str | None:
+    """The revision the open phase started from: the frozen snapshot's ``source_revision``, or ``None``.
+
+    A phase starts with ``harness freeze``, which records the revision it froze
+    in ``MANIFEST.json``, so the gate's default base is that revision and the
+    note lists what the phase changed, not the project's whole history.
+    ``None`` when the snapshot or its manifest is missing or unreadable. A
+    freeze of a dirty area recorded ``REV+changes``: the phase started from ``REV``.
+    """
+    try:
+        manifest = read_manifest(root / reference)
+    except SnapshotError:
+        return None
+    return manifest.source_revision.removesuffix("+changes")
+
+
+def _default_base(root: Path, source: Path, reference: str) -> tuple[str, str]:
+    """The base when none is given: where the phase started, else the root commit."""
+    started = phase_start(root, reference)
+    if started is not None:
+        commit = resolve_commit(root, started)
+        if commit is None:
+            problem = (
+                f"git cannot resolve {_render(started)} to a commit in {root} (a shallow clone?); "
+                "fetch the history or pass --base REV"
+            )
+            raise InvalidConfigError(root / reference / MANIFEST_NAME, "source_revision", problem)
+        return PHASE_START, commit
+    first = root_commit(root)
+    if first is None:
+        problem = (
+            f"not set, and {root} is not a git repository with a commit to default to; "
+            "commit first or set base"
+        )
+        raise InvalidConfigError(source, f"{_TABLE}.base", problem)
+    return first, first

@@ -15,11 +15,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.gate.config import GateConfig
+from harness.gate.config import PHASE_START, GateConfig
 from harness.gate.guardrails import findings_by_rule
 from harness.gate.types import CommandOutcome, Finding, GuardrailReport, Rule, TouchedModule
 
-__all__ = ["Evidence", "command_status", "render_note", "write_note"]
+__all__ = ["Evidence", "command_status", "render_note", "verdict_text", "write_note"]
 
 # What the note says about a rule that has findings; the findings follow as a list.
 _BROKEN = {
@@ -54,7 +54,7 @@ class Evidence:
 def render_note(evidence: Evidence) -> str:
     """The whole note as Markdown text, ending with the verdict line."""
     config = evidence.config
-    verdict = _verdict(evidence)
+    verdict = verdict_text(evidence)
     lines = [
         f"# Refactor gate: {_code(config.area)} since {_code(config.base_commit[:12])}",
         "",
@@ -99,6 +99,8 @@ def write_note(path: Path, text: str) -> None:
 def _base(config: GateConfig) -> str:
     if config.base == config.base_commit:
         return f"{_code(config.base_commit)}"
+    if config.base == PHASE_START:
+        return f"{_code(config.base_commit)} ({PHASE_START}, where the phase started)"
     return f"{_code(config.base)} = {_code(config.base_commit)}"
 
 
@@ -107,9 +109,12 @@ def command_status(result: CommandOutcome) -> str:
     return "PASS" if result.exit_code == 0 else f"FAIL (exit {result.exit_code})"
 
 
-def _verdict(evidence: Evidence) -> str:
+def verdict_text(evidence: Evidence) -> str:
+    """``PASS`` or ``FAIL``; without the commands, saying that behaviour was not checked."""
     status = "PASS" if evidence.passed else "FAIL"
-    return f"{status} (guardrails only; commands not run)" if evidence.commands is None else status
+    if evidence.commands is None:
+        return f"{status} (guardrails only; commands not run, so behaviour was not checked)"
+    return status
 
 
 def _code(text: str) -> str:

@@ -50,6 +50,12 @@ class SecurityDescriptor:
     capability: str | None = None
     policy_context: Mapping[str, Any] | None = field(default=None)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> SecurityDescriptor:
+        # Immutable, so a copy shares it. Copying field by field would reach the
+        # read-only ``policy_context`` proxy, which cannot be copied, and fail
+        # every deep copy of a value holding a described member (a group's input).
+        return self
+
     def is_empty(self) -> bool:
         """Return whether the descriptor carries nothing at all."""
         return (

@@ -20,6 +20,7 @@ from harness.pipeline.invocation import (
     invoke_command,
     label_descriptor,
     run_effects,
+    sequential_effects_context,
     split_command_result,
     stage_descriptor,
     using_stage_context,
@@ -322,7 +323,7 @@ class PipelineExecutor:
                 output, structured_input, value, own_descriptor, label_descriptor(command, result_descriptor)
             )
             self._cache.set(stage, output)
-            await run_effects(command, output, context)
+            await run_effects(command, output, sequential_effects_context(context, output))
             return StageSuccess(output)
         except Exception as exc:
             return StageFailure(str(exc))

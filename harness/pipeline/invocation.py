@@ -13,14 +13,17 @@ import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 
 from harness.pipeline.descriptors import SecurityDescriptor, make_descriptor, merge_descriptors
+from harness.pipeline.serialization import js_trim
 from harness.pipeline.types import Command, CommandResult, EffectError, StageContext, StructuredValue
 
 __all__ = [
     "invoke_command",
     "label_descriptor",
     "run_effects",
+    "sequential_effects_context",
     "split_command_result",
     "stage_context",
     "stage_descriptor",
@@ -78,6 +81,20 @@ def label_descriptor(command: Command, result_descriptor: SecurityDescriptor | N
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else merge_descriptors(*parts)
+
+
+def sequential_effects_context(context: StageContext, output: StructuredValue) -> StageContext:
+    """The context a sequential stage's effects run under: its own, without the hint unless ``output`` is blank.
+
+    Surprising but mlld's: before running the effects of a non-blank output it
+    sets the pipeline context's ``hint`` to null, so the effects of a retried
+    stage see no hint although its command did; a blank (empty or whitespace)
+    output keeps it (executor/single-stage-runner.ts, ``hint: null``). A group's
+    branches keep theirs.
+    """
+    if js_trim(output.text) == "":
+        return context
+    return replace(context, hint=None)
 
 
 async def run_effects(command: Command, value: StructuredValue, context: StageContext) -> None:

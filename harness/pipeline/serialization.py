@@ -18,7 +18,7 @@ from typing import Final, final
 
 from harness.pipeline.types import StructuredValue
 
-__all__ = ["MISSING", "Missing", "compact_json", "js_number", "js_string"]
+__all__ = ["MISSING", "Missing", "compact_json", "js_number", "js_string", "js_trim", "js_truthy"]
 
 
 @final
@@ -95,6 +95,34 @@ def js_string(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return _join(value, set())
     return "[object Object]"
+
+
+# ECMAScript's WhiteSpace and LineTerminator code points, which `String.prototype.trim`
+# removes. Python's str.strip() differs: it keeps U+FEFF and removes U+001C..U+001F and U+0085.
+_JS_WHITESPACE: Final = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def js_trim(text: str) -> str:
+    """Return JavaScript's ``text.trim()``."""
+    return text.strip(_JS_WHITESPACE)
+
+
+def js_truthy(value: object) -> bool:
+    """Return whether JavaScript reads ``value`` as true (``if (value)``).
+
+    ``null``, ``undefined``, ``false``, ``0``, ``NaN`` and ``""`` are false;
+    every array and object is true, the empty ones included (unlike Python).
+    """
+    if value is None or value is MISSING or value is False:
+        return False
+    if isinstance(value, (int, float)):
+        return value == value and value != 0
+    if isinstance(value, str):
+        return value != ""
+    return True
 
 
 def _join(items: list[object] | tuple[object, ...], active: set[int]) -> str:

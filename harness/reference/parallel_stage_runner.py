@@ -160,7 +160,11 @@ class ParallelStageRunner:
         )
         # A branch with a label descriptor contributes that, not its output's
         # descriptor: labels carried by the value such a branch returned are
-        # not merged here (spec R6.4), which is pinned behaviour.
+        # not merged here (spec R6.4), which is pinned behaviour. Descriptors
+        # inside the branches' data still reach the aggregate, since it is
+        # finalized with ``data`` as its raw output (mlld parallel-stage-runner.ts
+        # passes `aggregatedData`): a labelled branch's table of described values
+        # passes them on, its array does not (normalizing unwrapped the items).
         taken: list[SecurityDescriptor] = [
             result.labels if result.labels is not None else value.descriptor
             for result, value in zip(branches, values)

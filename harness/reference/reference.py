@@ -25,6 +25,7 @@ from .invocation import (
     invoke_command,
     label_descriptor,
     run_effects,
+    sequential_effects_context,
     split_command_result,
     stage_descriptor,
     using_stage_context,
@@ -333,7 +334,7 @@ class ReferenceExecutor:
                 output, structured_input, value, own_descriptor, label_descriptor(command, result_descriptor)
             )
             self._cache.set(stage, output)
-            await run_effects(command, output, context)
+            await run_effects(command, output, sequential_effects_context(context, output))
             return StageSuccess(output)
         except Exception as exc:
             return StageFailure(str(exc))

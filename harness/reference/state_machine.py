@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, TypeAlias, final
 
-from .serialization import compact_json, js_string
+from .serialization import compact_json, js_string, js_truthy
 from .types import (
     RetrySignal,
     StageContext,
@@ -192,7 +192,10 @@ class _RetryContext:
     has_hint: bool = False
 
     def hint_suffix(self) -> str:
-        if not self.has_hint or self.current_hint is None:
+        # Only a truthy hint is shown: mlld tests `context.currentHint ? ... : ''`
+        # (state-machine.ts, handleStageRetry), so "", 0, false and NaN add
+        # nothing while an empty array or object does.
+        if not self.has_hint or not js_truthy(self.current_hint):
             return ""
         if isinstance(self.current_hint, str):
             return f" Hint: {self.current_hint}"

@@ -24,7 +24,7 @@ import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, final
 
 from harness.errors import InvalidScenarioError, describe_json_error
 from harness.scenario.limits import MAX_FILE_BYTES, check_scenario_limits
@@ -113,34 +113,45 @@ def _read_bounded(file: Path) -> bytes:
 def parse_scenario(document: Mapping[str, object], *, path: str, name: str) -> Scenario:
     """Check a parsed document (as ``tomllib`` or ``json`` give it) and build the scenario.
 
-    ``path`` is only used in messages.  Raises InvalidScenarioError.
+    ``path`` is only used in messages. Reading goes on past a mistake, key by
+    key and command by command, so that one error names every mistake of the
+    file, one line each (a key whose value is wrong reports its first
+    problem). Raises InvalidScenarioError.
     """
     read = _DocumentReader(path)
     if not isinstance(document, Mapping):
         raise read.fail("", _NOT_A_TABLE + _show(document))
-    read.table(document, "", SCENARIO_KEYS)
+    mistakes = _Mistakes()
+    for key in document:
+        if key not in SCENARIO_KEYS:
+            mistakes.found.append(read.fail(key, _unknown_key(key, SCENARIO_KEYS)))
     has_input = "input" in document
-    description = read.optional(document, "", "description", read.string)
-    input_value = read.nullable_value(document["input"], "input") if has_input else None
-    source = read.optional(document, "", "source", read.name)
-    input_replayable = read.optional(document, "", "input_replayable", read.boolean)
+    description = mistakes.attempt(lambda: read.optional(document, "", "description", read.string))
+    input_value = mistakes.attempt(lambda: read.nullable_value(document["input"], "input") if has_input else None)
+    source = mistakes.attempt(lambda: read.optional(document, "", "source", read.name))
+    input_replayable = mistakes.attempt(lambda: read.optional(document, "", "input_replayable", read.boolean))
     if input_replayable is False and source is not None:
-        raise read.fail("input_replayable", "`false` describes a literal `input`; a `source` always replays")
-    input_descriptor = read.labelled(document, "", "input")
-    stages, stage_keys = read.stages(document)
-    parallel_cap = read.optional(document, "", "parallel_cap", read.integer)
-    delay_ms = read.optional(document, "", "delay_ms", read.count)
-    env = read.optional(document, "", "env", read.env)
-    deadline_ms = read.optional(document, "", "deadline_ms", read.positive)
-    runs = read.optional(document, "", "runs", read.positive)
-    commands = read.commands(document.get("commands", {}), "commands")
-    failing_effects = read.failing_effects(document.get("effects", {}), "effects")
-    schedule = read.optional(document, "", "schedule", read.counts)
-    for command, key in zip(_stage_names(stages), stage_keys):
-        if command not in commands:
-            raise read.fail(key, _unknown_command(command, commands))
-    if source is not None and source not in commands:
-        raise read.fail("source", _unknown_command(source, commands))
+        mistakes.found.append(read.fail("input_replayable", "`false` describes a literal `input`; a `source` always replays"))
+    input_descriptor = mistakes.attempt(lambda: read.labelled(document, "", "input"))
+    # A misspelt key would also be reported as the stages it failed to give: say it once.
+    misspelt = bool(mistakes.found) and "pipeline" not in document and "stages" not in document
+    stages, stage_keys = ((), []) if misspelt else mistakes.attempt(lambda: read.stages(document)) or ((), [])
+    parallel_cap = mistakes.attempt(lambda: read.optional(document, "", "parallel_cap", read.integer))
+    delay_ms = mistakes.attempt(lambda: read.optional(document, "", "delay_ms", read.count))
+    env = mistakes.attempt(lambda: read.optional(document, "", "env", read.env))
+    deadline_ms = mistakes.attempt(lambda: read.optional(document, "", "deadline_ms", read.positive))
+    runs = mistakes.attempt(lambda: read.optional(document, "", "runs", read.positive))
+    commands, broken = read.commands(document.get("commands", {}), "commands", mistakes)
+    failing_effects = mistakes.attempt(lambda: read.failing_effects(document.get("effects", {}), "effects")) or {}
+    schedule = mistakes.attempt(lambda: read.optional(document, "", "schedule", read.counts))
+    # Names are checked against the commands only when every command read well.
+    if not broken:
+        for command, key in zip(_stage_names(stages), stage_keys):
+            if command not in commands:
+                mistakes.found.append(read.fail(key, _unknown_command(command, commands)))
+        if source is not None and source not in commands:
+            mistakes.found.append(read.fail("source", _unknown_command(source, commands)))
+    mistakes.raise_any()
     try:
         return Scenario(
             name=name,
@@ -177,7 +188,8 @@ def parse_pipeline(text: str, *, path: str) -> tuple[StageSpec, ...]:
         return InvalidScenarioError(path, "pipeline", problem)
 
     if not text.strip():
-        raise fail(f"empty pipeline {_show(text)} (name at least one command)")
+        fix = "name at least one command, or write `stages = []` for a pipeline of no stage"
+        raise fail(f"empty pipeline {_show(text)} ({fix})")
     if "|||" in text:
         raise fail(f'"|||" is ambiguous in {_show(text)} (separate stages with " | ", branches with " || ")')
     stages: list[StageSpec] = []
@@ -214,6 +226,43 @@ def discover_scenarios(paths: Sequence[Path | str]) -> list[Path]:
         else:
             raise InvalidScenarioError(given, "", "no such file or directory")
     return list(found)
+
+
+@final
+class _Mistakes:
+    """The mistakes found in one file so far: reading goes on past each, so that the user sees them all."""
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found: list[InvalidScenarioError] = []
+
+    def __repr__(self) -> str:
+        return f"_Mistakes({len(self.found)} found)"
+
+    def attempt(self, read: Callable[[], _T]) -> _T | None:
+        """``read()``, or ``None`` after noting the mistake it raised."""
+        try:
+            return read()
+        except InvalidScenarioError as mistake:
+            self.found.append(mistake)
+            return None
+
+    def raise_any(self) -> None:
+        """Raise one error naming every mistake found, one line each; nothing when there is none."""
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise _SeveralMistakes(self.found)
+
+
+class _SeveralMistakes(InvalidScenarioError):
+    """Several mistakes in one file: the first one's path and key, and every mistake's line in the message."""
+
+    def __init__(self, mistakes: Sequence[InvalidScenarioError]) -> None:
+        first = mistakes[0]
+        super().__init__(first.path, first.key, first.problem)
+        self.args = ("\n".join(str(mistake) for mistake in mistakes),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,8 +444,8 @@ class _DocumentReader:
         if not isinstance(value, list):
             fix = f" (the text form is `pipeline = {_show(value)}`)" if isinstance(value, str) else ""
             raise self.expected("stages", "an array of command names", value, fix)
-        if not value:
-            raise self.fail("stages", "empty list (name at least one command)")
+        # ``stages = []`` is an empty pipeline: the executor returns its input
+        # unchanged, and a scenario must be able to pin that.
         stages: list[StageSpec] = []
         keys: list[str] = []
         for index, entry in enumerate(value):
@@ -422,9 +471,18 @@ class _DocumentReader:
             raise self.fail(key, f"parallel groups do not nest, got {_show(value)}")
         return self.stage_name(value, key, "a command name")
 
-    def commands(self, value: object, key: str) -> dict[str, CommandSpec]:
-        table = self.table(value, key)
-        return {name: self.command(name, body, _child(key, name)) for name, body in table.items()}
+    def commands(self, value: object, key: str, mistakes: _Mistakes) -> tuple[dict[str, CommandSpec], set[str]]:
+        """The commands that read well, and the names of those that did not (their mistakes go to ``mistakes``)."""
+        table = mistakes.attempt(lambda: self.table(value, key))
+        commands: dict[str, CommandSpec] = {}
+        broken: set[str] = set() if table is not None else {key}
+        for name, body in (table or {}).items():
+            command = mistakes.attempt(lambda: self.command(name, body, _child(key, name)))
+            if command is None:
+                broken.add(name)
+            else:
+                commands[name] = command
+        return commands, broken
 
     def command(self, name: str, value: object, key: str) -> CommandSpec:
         self.name(name, key)

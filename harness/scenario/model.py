@@ -370,8 +370,9 @@ class Scenario:
         self._check_input()
 
     def _check_stages(self) -> None:
-        if not isinstance(self.stages, tuple) or not self.stages:
-            raise ValueError("Scenario.stages must be a non-empty tuple")
+        # An empty pipeline is a scenario too: the executor returns its input (see the loader).
+        if not isinstance(self.stages, tuple):
+            raise ValueError("Scenario.stages must be a tuple")
         for stage in self.stages:
             names = (stage,) if isinstance(stage, str) else stage
             if not isinstance(names, tuple) or not names:

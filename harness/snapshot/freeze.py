@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import final
@@ -145,14 +144,19 @@ def freeze(request: FreezeRequest) -> FreezeResult:
         files=file_digests(files),
     )
     if previous is not None:
-        before: Mapping[str, str] = previous.files
+        before: dict[str, str] = dict(previous.files)
     else:
         before = file_digests(snapshot_files(directory)) if directory.is_dir() else {}
-    _write_atomically(directory, {**files, MANIFEST_NAME: render_manifest(manifest)})
+    # The manifest is rewritten too (a new source revision, say): report it like any file.
+    rendered = render_manifest(manifest)
+    after = {**manifest.files, **file_digests({MANIFEST_NAME: rendered})}
+    if (directory / MANIFEST_NAME).is_file():
+        before.update(file_digests({MANIFEST_NAME: (directory / MANIFEST_NAME).read_bytes()}))
+    _write_atomically(directory, {**files, MANIFEST_NAME: rendered})
     return FreezeResult(
         directory=directory,
         manifest=manifest,
-        added=tuple(sorted(set(manifest.files) - set(before))),
-        changed=tuple(sorted(p for p in manifest.files if p in before and before[p] != manifest.files[p])),
-        removed=tuple(sorted(set(before) - set(manifest.files))),
+        added=tuple(sorted(set(after) - set(before))),
+        changed=tuple(sorted(p for p in after if p in before and before[p] != after[p])),
+        removed=tuple(sorted(set(before) - set(after))),
     )

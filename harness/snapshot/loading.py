@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Final
 from types import ModuleType
 
 from harness.candidates import Implementation
@@ -28,7 +29,16 @@ from harness.snapshot.generate import generate_snapshot
 from harness.snapshot.manifest import DEFAULT_ENTRY, MANIFEST_NAME, ExecutorEntry, parse_manifest
 from harness.snapshot.sources import GitRevisionSource
 
-__all__ = ["implementation_from_snapshot", "import_snapshot", "parse_reference", "reference_at"]
+__all__ = [
+    "REVISION_LABEL",
+    "implementation_from_snapshot",
+    "import_snapshot",
+    "parse_reference",
+    "reference_at",
+]
+
+REVISION_LABEL: Final = "reference@"
+"""The name of a reference built from a revision starts with this; the rest is its ``--reference`` spec."""
 
 
 def import_snapshot(directory: Path, name: str) -> ModuleType:
@@ -115,6 +125,8 @@ def reference_at(
     kept = _kept_at(source, snapshot)
     files = generate_snapshot(source.files(), package=package, entry=entry, kept=kept, where=where)
     suffix = "" if entry == DEFAULT_ENTRY else f"_{entry.module.replace('.', '_')}_{entry.attribute}"
+    # The label is itself a --reference spec after its prefix, so a repro file can record it.
+    entry_label = "" if entry == DEFAULT_ENTRY else f":{entry}"
     name = f"_harness_reference_{source.revision[:12]}{suffix}"
     holder = Path(tempfile.mkdtemp(prefix="harness-reference-"))
     atexit.register(shutil.rmtree, holder, ignore_errors=True)
@@ -124,7 +136,7 @@ def reference_at(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     implementation = implementation_from_snapshot(
-        import_snapshot(directory, name), entry, label=f"reference@{source.revision[:12]}"
+        import_snapshot(directory, name), entry, label=f"{REVISION_LABEL}{source.revision[:12]}{entry_label}"
     )
     _MATERIALIZED[key] = implementation
     return implementation

@@ -74,8 +74,12 @@ class PlantedProject:
         lines += [f"{key} = {toml_value(value)}" for key, value in gate.items()]
         self.write("pyproject.toml", "\n".join(lines) + "\n")
 
-    def snapshot(self, modules: dict[str, str], *, name: str = "frozen") -> str:
-        """Write a frozen snapshot package ``<package>/<name>`` with ``modules`` and its manifest; return its path."""
+    def snapshot(self, modules: dict[str, str], *, name: str = "frozen", source_revision: str = "HEAD") -> str:
+        """Write a frozen snapshot package ``<package>/<name>`` with ``modules`` and its manifest; return its path.
+
+        ``source_revision`` is where the phase started, the gate's default base
+        (``HEAD``: the last commit before the gate runs).
+        """
         directory = f"{self.package}/{name}"
         files = {"__init__.py": '"""The frozen snapshot."""\n'}
         files.update((path, textwrap.dedent(text)) for path, text in modules.items())
@@ -83,7 +87,7 @@ class PlantedProject:
             self.write(f"{directory}/{path}", text)
         manifest = Manifest(
             area=self.area,
-            source_revision="0" * 40,
+            source_revision=source_revision,
             executor=DEFAULT_ENTRY,
             files=file_digests({path: text.encode("utf-8") for path, text in files.items()}),
         )

@@ -170,7 +170,7 @@ def test_each_guardrail_fails_the_gate_at_the_planted_line(
 
     assert code == EXIT_FAIL
     assert [entry.split(": ")[:2] for entry in reported(output)] == [[f"{path}:{line}", rule]]
-    assert output.splitlines()[-1] == "verdict: FAIL"
+    assert output.splitlines()[-1] == "verdict: FAIL (guardrails only; commands not run, so behaviour was not checked)"
 
 
 def plant_clean_area(planted: PlantedProject) -> str:
@@ -257,7 +257,7 @@ def test_a_clean_area_passes_and_its_note_carries_the_evidence(planted: PlantedP
     assert "- Each shared type is declared once." in note
     assert "- Module dependencies in the area are acyclic." in note
     assert (
-        f"- The frozen reference `{reference}` is unchanged (2 files pinned by MANIFEST.json, from `{'0' * 40}`) "
+        f"- The frozen reference `{reference}` is unchanged (2 files pinned by MANIFEST.json, from `HEAD`) "
         "and no module of the area imports it."
     ) in note
     assert note.splitlines()[-1] == "Verdict: PASS"
@@ -297,7 +297,7 @@ def test_without_commands_the_note_says_so(planted: PlantedProject) -> None:
     assert "commands: not run" in output
     note = (planted.root / "out" / "note.md").read_text(encoding="utf-8")
     assert "Not run: this note covers the guardrails only." in note
-    assert note.splitlines()[-1] == "Verdict: PASS (guardrails only; commands not run)"
+    assert note.splitlines()[-1] == "Verdict: PASS (guardrails only; commands not run, so behaviour was not checked)"
 
 
 def test_no_touched_module_is_said_explicitly(planted: PlantedProject) -> None:
@@ -348,3 +348,53 @@ def test_without_configuration_the_message_blames_no_missing_file(tmp_path: Path
     assert "pyproject.toml:" not in message
     assert message.startswith(f"{tmp_path.resolve()}: no pyproject.toml, and the default area")
     assert "pass --area" in message
+
+
+def test_by_default_the_note_covers_the_phase_since_the_freeze_with_each_commands_own_counts(
+    planted: PlantedProject,
+) -> None:
+    """The default base is the frozen snapshot's ``source_revision``; counts come from each command's last line.
+
+    Before, the base was the root commit, so the note listed a module deleted
+    and one edited before the phase began, and the counts joined the summaries
+    of sessions nested in the failure output with the run's own.
+    """
+    early = planted.module("early", '"""Edited before the phase."""\n')
+    planted.module("gone", '"""Deleted before the phase."""\n')
+    planted.module("phase", '"""Edited by the phase."""\n')
+    planted.commit("history")
+    (planted.root / planted.area / "gone.py").unlink()
+    planted.module("early", '"""Edited before the phase, twice."""\n')
+    frozen_at = planted.commit("before the phase")
+    nested = "print('=== 3 passed in 0.10s ==='); print('total: 1 passed, 0 failed'); print('FAILED test_x')"
+    planted.configure(
+        commands=[planted.command(f"{nested}; print('=== 1 failed, 7 passed in 1.00s ==='); raise SystemExit(1)")],
+        reference=planted.snapshot({}, source_revision=frozen_at),
+    )
+    planted.commit("freeze")
+    touched = planted.module("phase", '"""Edited by the phase, now longer."""\n', lines=70)
+
+    code, output = gate(planted, run_commands=True)
+
+    assert code == EXIT_FAIL
+    assert output.splitlines()[0] == f"gate: {planted.area} since {frozen_at[:12]} (the frozen reference's source revision)"
+    command_line = output.splitlines()[1]
+    assert command_line.startswith("FAIL (exit 1): ") and command_line.endswith(" s, 1 failed, 7 passed)")
+    note = (planted.root / "artifacts" / "gate-note.md").read_text(encoding="utf-8")
+    assert f"- Base revision: `{frozen_at}` (the frozen reference's source revision, where the phase started)" in note
+    assert f"| `{touched}` | 70 |" in note
+    assert "gone.py" not in note and early not in note
+    assert "| FAIL (exit 1) | 1 failed, 7 passed |" in note
+
+
+def test_a_phase_start_git_cannot_resolve_is_one_line(planted: PlantedProject) -> None:
+    """A shallow clone lacks the revision the snapshot was frozen at: the gate says so, naming the manifest."""
+    reference = planted.snapshot({}, source_revision="f" * 40)
+    planted.configure(reference=reference)
+    planted.commit()
+    with pytest.raises(InvalidConfigError) as raised:
+        gate(planted)
+    assert str(raised.value) == (
+        f"{planted.root / reference / 'MANIFEST.json'}: source_revision: git cannot resolve \"{'f' * 40}\" "
+        f"to a commit in {planted.root} (a shallow clone?); fetch the history or pass --base REV"
+    )

@@ -31,7 +31,18 @@ from gate_planting import PlantedProject
         (["test_x.py::test_passed PASSED", "3 items passed the filter"], ""),
         (
             ["=== 10 passed in 1.0s ===", "checking...", "total: 4 passed, 1 failed"],
-            "10 passed; 4 passed, 1 failed",
+            "4 passed, 1 failed",
+        ),
+        (
+            [
+                "____ test_a_user_suite ____",
+                "----- Captured stdout call -----",
+                "=== 3 passed in 0.10s ===",
+                "total: 1 passed, 0 failed",
+                "FAILED tests/test_plugin.py::test_a_user_suite - assert 1 == 0",
+                "=== 1 failed, 1499 passed in 88.20s ===",
+            ],
+            "1 failed, 1499 passed",
         ),
     ],
     ids=[
@@ -43,7 +54,8 @@ from gate_planting import PlantedProject
         "every-kind",
         "no-counts",
         "words-that-are-not-counts",
-        "two-commands",
+        "the-last-summary",
+        "nested-in-a-failure",
     ],
 )
 def test_counts_are_parsed_from_summary_lines(output: list[str], counts: str) -> None:

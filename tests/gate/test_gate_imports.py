@@ -120,7 +120,7 @@ def test_changed_added_and_missing_snapshot_files_are_each_named(planted: Plante
         (f"{reference}/extra.py", "extra.py: not in MANIFEST.json"),
         (f"{reference}/spare.py", "spare.py: listed in MANIFEST.json but missing"),
     ]
-    assert report == ReferenceReport(reference, "0" * 40, 3, ())
+    assert report == ReferenceReport(reference, "HEAD", 3, ())
 
 
 def test_a_snapshot_without_a_manifest_is_a_finding(planted: PlantedProject) -> None:

@@ -186,7 +186,7 @@ def test_nothing_touched_nothing_run_and_an_unbuilt_graph_are_said_plainly() -> 
     assert "Not run: this note covers the guardrails only." in text
     assert "- Modules the gate could not analyse:\n  - `pkg/core/bad.py:2`: does not parse" in text
     assert text.count("- Not checked: no import graph could be built.") == 2
-    assert text.endswith("Verdict: FAIL (guardrails only; commands not run)\n")
+    assert text.endswith("Verdict: FAIL (guardrails only; commands not run, so behaviour was not checked)\n")
 
 
 def test_the_note_is_written_atomically_into_new_directories(tmp_path: Path) -> None:

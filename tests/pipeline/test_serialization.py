@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.pipeline import MISSING, StructuredValue, compact_json, js_string
-from harness.pipeline.serialization import js_number
+from harness.pipeline.serialization import js_number, js_trim, js_truthy
 
 # What JavaScript's String(x) prints for each double.
 JS_NUMBER_TEXTS = [
@@ -83,6 +83,35 @@ def test_js_number_round_trips_every_finite_double(number: float) -> None:
 def test_js_string_examples(value: object, text: str) -> None:
     """R0.2: ``js_string`` is JavaScript's ``String(x)``; ``None`` is ``null``, never ``None``."""
     assert js_string(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "truthy"),
+    [
+        (None, False), (MISSING, False), (False, False), (0, False), (0.0, False), (-0.0, False),
+        (math.nan, False), ("", False),
+        (True, True), (1, True), (-1, True), (0.5, True), (math.inf, True), ("0", True), (" ", True),
+        ([], True), ({}, True), ([0], True), (object(), True),
+    ],
+)
+def test_js_truthy_is_javascripts_if(value: object, truthy: bool) -> None:
+    """JavaScript's truthiness: an empty array or object is true, NaN false (Python says the opposite)."""
+    assert js_truthy(value) is truthy
+
+
+@pytest.mark.parametrize(
+    ("text", "trimmed"),
+    [
+        (" \t\n\r\v\f x \u00a0", "x"),
+        ("\ufeff\u2028\u2029\u3000\u202f\u205f\u1680\u2000\u200a", ""),
+        ("\u001c", "\u001c"),  # Python's strip() removes these two; JavaScript's trim() keeps them
+        ("\u0085", "\u0085"),
+        ("\u200b", "\u200b"),  # a zero-width space is no whitespace in either
+    ],
+)
+def test_js_trim_removes_what_javascripts_trim_removes(text: str, trimmed: str) -> None:
+    """ECMAScript's WhiteSpace and LineTerminator, not Python's idea of whitespace."""
+    assert js_trim(text) == trimmed
 
 
 def test_js_string_renders_a_cyclic_list_element_as_empty() -> None:

@@ -376,10 +376,18 @@ def test_the_global_limit_is_20_retries_of_one_stage_across_contexts() -> None:
             {"value": "retry", "from": 2, "hint": {"detail": "x" * 200}},
             " Hint: " + compact_json({"detail": "x" * 200})[:120],
         ),
+        # Only a truthy hint is shown, by JavaScript's rules (mlld state-machine.ts):
+        # Python's truthiness would drop the empty array and object and keep NaN.
+        ({"value": "retry", "from": 2, "hint": ""}, ""),
+        ({"value": "retry", "from": 2, "hint": 0}, ""),
+        ({"value": "retry", "from": 2, "hint": False}, ""),
+        ({"value": "retry", "from": 2, "hint": float("nan")}, ""),
+        ({"value": "retry", "from": 2, "hint": []}, " Hint: []"),
+        ({"value": "retry", "from": 2, "hint": {}}, " Hint: {}"),
     ],
 )
 def test_a_stage_retrying_itself_aborts_with_its_hint(signal: object, suffix: str) -> None:
-    """R5.9/R5.10: when a stage targets itself the hint is never cleared and ends the abort message."""
+    """R5.9/R5.10: when a stage targets itself the hint is never cleared and ends the abort message, if truthy."""
     machine = machine_for(2)
     machine.record(1, ok("a"))
     accepted, step = retry_until_abort(machine, 2, signal)

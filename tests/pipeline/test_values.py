@@ -278,6 +278,22 @@ def test_clone_for_branch_deep_copies_the_data() -> None:
     assert data == {"items": [1, {"deep": [2]}]}
 
 
+def test_clone_for_branch_copies_a_member_whose_descriptor_has_a_policy_context() -> None:
+    """D5: a described member's descriptor is shared by the copy, never copied field by field.
+
+    The descriptor's read-only ``policy_context`` proxy cannot be deep-copied;
+    without ``SecurityDescriptor.__deepcopy__`` (checked by removing it in a
+    temporary copy) this raised ``cannot pickle 'mappingproxy' object``.
+    """
+    member = labelled("a", "member", policy_context={"scope": "team"})
+    shared = StructuredValue(type="object", text="t", data={"first": member})
+    clone = clone_for_branch(shared)
+    copied = clone.data["first"]
+    assert copied is not member and copied.text == "a"
+    assert copied.descriptor is member.descriptor
+    assert dict(copied.descriptor.policy_context or {}) == {"scope": "team"}
+
+
 def test_a_list_held_twice_gives_the_descriptor_of_two_equal_lists() -> None:
     """Sharing is not nesting: a member list met a second time is read again, as its copy would be (R7.5).
 

@@ -26,7 +26,7 @@ from harness.observation import Observation, observe
 from harness.scenario.commands import mutate_in_place
 from harness.scenario.model import CommandSpec, DescriptorSpec, Scenario
 from harness.testing import describe_disagreement
-from harness.timeline import split_blocks
+from harness.report.timeline import split_blocks
 
 RETRY_REJECTED = "retry not supported in parallel stage"
 SOURCE_NOT_RETRYABLE = "Cannot retry stage 0: input is not a function. Make the source a function to enable retries."

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, find, given, sett
 
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, resolve_implementation
 from harness.cli import EXIT_FAILED, main
-from harness.repro import REPRO_DIR_ENV, write_repro
+from harness.repro import REPRO_DIR_ENV, Provenance, write_repro
 from harness.scenario.model import Scenario
 from harness.strategies import scenarios
 
@@ -106,7 +106,7 @@ def test_a_planted_fault_is_found_shrunk_and_replayed(
     assert _branches(minimal) <= most_branches, f"not shrunk: {minimal.stages}"
     assert not _violates(name, "reference")(minimal), "the reference itself breaks the property"
     monkeypatch.setenv(REPRO_DIR_ENV, str(tmp_path))
-    path = write_repro(minimal, f"fault-{candidate.rpartition(':')[2]}")
+    path = write_repro(minimal, f"fault-{candidate.rpartition(':')[2]}", provenance=Provenance("find", candidate))
     out = io.StringIO()
     assert main(["repro", str(path), "--candidate", candidate], out=out, err=io.StringIO()) == EXIT_FAILED
     assert f"{candidate} differs from reference on" in out.getvalue()
@@ -118,7 +118,7 @@ def test_repro_of_a_scenario_both_agree_on_exits_0(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv(REPRO_DIR_ENV, str(tmp_path))
     paced = next(scenario for scenario in props.BOUNDARIES if scenario.name == "cap-1-paced")
     assert _violates("schedule", "faulty_executors:UnpacedExecutor")(paced)
-    path = write_repro(paced, "fixed")
+    path = write_repro(paced, "fixed", provenance=Provenance("find", "extracted"))
     out = io.StringIO()
     assert main(["repro", str(path)], out=out, err=io.StringIO()) == 0
-    assert out.getvalue().startswith("extracted agrees with reference on fixed")
+    assert out.getvalue().splitlines()[1] == "extracted agrees with reference on fixed"

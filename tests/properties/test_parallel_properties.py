@@ -79,7 +79,7 @@ def test_candidate_and_reference_observe_the_same(
     keeps the published errors between runs (shown in temporary copies).
     """
     reference, candidate = observe(scenario, harness_reference), observe(scenario, harness_candidate)
-    with recording_failures(scenario, "side-by-side", candidate=harness_candidate):
+    with recording_failures(scenario, "side-by-side", candidate=harness_candidate, reference=harness_reference):
         differences = diff_observations(reference, candidate)
         assert not differences, format_differences(differences)
 

@@ -9,6 +9,11 @@ committed executor.
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +24,7 @@ from harness.candidates import BUILTIN_IMPLEMENTATIONS, resolve_implementation
 from harness.cli import EXIT_FAILED, EXIT_OK
 from harness.exploration import explore
 from harness.observation import canonical_json, observe
-from harness.repro import REPRO_DIR_ENV, write_repro
+from harness.repro import REPRO_DIR_ENV, Provenance, write_repro
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
 from harness.scheduling import Schedule
@@ -86,11 +91,12 @@ def test_the_repro_file_alone_replays_the_break(fault: str, tmp_path: Path, monk
     scenario = load_scenario(CORPUS / f"{SHOWN_BY[fault]}.toml")
     breakage = explore(scenario, resolve_implementation(f"race_faults:{fault}"), runs=20)
     assert breakage is not None
-    path = write_repro(replace(scenario, schedule=breakage.shrunk.choices), f"race-{fault}")
+    provenance = Provenance("explore", "extracted")
+    path = write_repro(replace(scenario, schedule=breakage.shrunk.choices), f"race-{fault}", provenance=provenance)
     assert f"schedule = [{', '.join(map(str, breakage.shrunk.choices))}]" in path.read_text(encoding="utf-8")
     code, out, _ = run_cli("repro", str(path), "--candidate", f"race_faults:{fault}")
     assert code == EXIT_FAILED, out
-    assert out.startswith(f"schedule [{', '.join(map(str, breakage.shrunk.choices))}] against the reference under FIFO")
+    assert out.splitlines()[1].startswith(f"schedule [{', '.join(map(str, breakage.shrunk.choices))}] against the reference under FIFO")
     assert "differs from reference" in out
     assert run_cli("repro", str(path))[0] == EXIT_OK
     # The same file without its schedule is FIFO again, where the fault hides.
@@ -100,3 +106,30 @@ def test_the_repro_file_alone_replays_the_break(fault: str, tmp_path: Path, monk
         encoding="utf-8",
     )
     assert run_cli("repro", str(fifo), "--candidate", f"race_faults:{fault}")[0] == EXIT_OK
+
+
+def test_a_property_failure_replays_with_the_printed_hint(tmp_path: Path) -> None:
+    """End to end, as a user: the schedule property fails under ``--candidate``, and the hint it prints exits 1.
+
+    Before repro files recorded their candidate, the printed ``harness repro FILE``
+    replayed the extracted executor and said it agrees (exit 0).
+    """
+    project = Path(__file__).resolve().parents[2]
+    environment = {**os.environ, REPRO_DIR_ENV: str(tmp_path)}
+    environment.pop("PYTHONPATH", None)
+    failed = subprocess.run(
+        # The dev profile's 20 pairs find this race under seed 0; the ci profile's 40 derandomized ones miss it.
+        [sys.executable, "-m", "pytest", "tests/properties/test_schedule_properties.py", "-k", "candidate", "-q",
+         "-p", "no:cacheprovider", "-p", "no:xdist", "--harness-profile", "dev", "--hypothesis-seed", "0",
+         "--candidate", "race_faults:CompletionOrderExecutor"],
+        cwd=project, env=environment, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert failed.returncode == 1, failed.stdout[-2000:]
+    hint = re.findall(r"\(replay: (harness repro \S+)\)", failed.stdout)[-1]
+    header = Path(shlex.split(hint)[-1]).read_text(encoding="utf-8")
+    assert "# profile: harness-dev\n# seed: 0\n" in header
+    replayed = subprocess.run(
+        [sys.executable, "-m", *shlex.split(hint)], cwd=project, env=environment, capture_output=True, text=True
+    )
+    assert replayed.returncode == 1, replayed.stdout + replayed.stderr
+    assert "tests.race_faults:CompletionOrderExecutor differs from reference" in replayed.stdout

@@ -65,5 +65,5 @@ def test_tie_order_never_changes_the_schedule_independent_observation(
     implementation = harness_reference if which == "reference" else harness_candidate
     violation, consumed = schedule_violation(scenario, schedule, implementation, harness_reference)
     replayable = replace(scenario, schedule=consumed.choices)
-    with recording_failures(replayable, f"schedule-{which}"):
+    with recording_failures(replayable, f"schedule-{which}", candidate=implementation, reference=harness_reference):
         assert violation is None, violation

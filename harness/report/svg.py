@@ -1,4 +1,4 @@
-"""Timeline pictures as SVG: the terminal picture of :mod:`harness.timeline`, for a CI job to keep.
+"""Timeline pictures as SVG: the terminal picture of :mod:`harness.report.timeline`, for a CI job to keep.
 
 One row per command call, grouped by stage execution, on a shared
 virtual-millisecond axis: a pale bar where a branch waited (held back by the
@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from typing import Final
 from xml.sax.saxutils import escape, quoteattr
 
-from harness.timeline import Call, first_divergence, split_blocks
+from harness.report.timeline import Call, first_divergence, split_blocks
 
-__all__ = ["axis_ticks", "render_svg"]
+__all__ = ["axis_ticks", "render_svg", "render_svg_pair"]
 
 ROW: Final = 18
 LABEL_WIDTH: Final = 190
@@ -113,10 +113,17 @@ def render_svg(
     *,
     labels: Sequence[str] = (),
     title: str = "timeline",
+    axis_end: int | None = None,
+    mark: int | None = None,
 ) -> str:
-    """An SVG document of one or more timelines stacked, on one axis; with two, the first divergence is outlined."""
-    axis_end = _axis_end(timelines)
-    mark = first_divergence(timelines[0], timelines[1]) if len(timelines) == 2 else None
+    """An SVG document of one or more timelines stacked, on one axis; with two, the first divergence is outlined.
+
+    ``axis_end`` and ``mark`` (a call index to outline) let two documents
+    drawn apart share one axis and one mark, as the HTML report shows them.
+    """
+    axis_end = _axis_end(timelines) if axis_end is None else axis_end
+    if mark is None and len(timelines) == 2:
+        mark = first_divergence(timelines[0], timelines[1])
     parts: list[str] = [f'<text x="{MARGIN}" y="16" class="title">{escape(title)}</text>', *_legend(22.0)]
     y = 28.0 + ROW
     for position, timeline in enumerate(timelines):
@@ -145,3 +152,13 @@ def render_svg(
         "</svg>",
         "",
     ])
+
+
+def render_svg_pair(left: Sequence[Call], right: Sequence[Call], *, labels: tuple[str, str]) -> tuple[str, str]:
+    """Two SVG documents, one per timeline, on one shared axis with the first divergence outlined in both."""
+    axis_end = _axis_end([left, right])
+    mark = first_divergence(left, right)
+    return (
+        render_svg([left], title=labels[0], axis_end=axis_end, mark=mark),
+        render_svg([right], title=labels[1], axis_end=axis_end, mark=mark),
+    )

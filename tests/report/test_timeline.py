@@ -10,10 +10,10 @@ import pytest
 from harness.candidates import resolve_implementation
 from harness.observation import observe
 from harness.scenario.loader import load_scenario
-from harness.svg import axis_ticks, render_svg
-from harness.timeline import first_divergence, render_divergence, render_timeline, split_blocks
+from harness.report.svg import axis_ticks, render_svg
+from harness.report.timeline import first_divergence, render_divergence, render_timeline, split_blocks
 
-CORPUS = Path(__file__).resolve().parent.parent / "baselines"
+CORPUS = Path(__file__).resolve().parents[2] / "baselines"
 CAPPED = load_scenario(CORPUS / "order-reverse-durations-capped.toml")
 PACED = load_scenario(CORPUS / "pace-cap-two.toml")
 
@@ -46,7 +46,11 @@ def test_pacing_delays_are_drawn_and_named() -> None:
 
 
 def test_the_divergence_view_marks_the_first_differing_call_in_both_timelines() -> None:
-    """A candidate that ignores the cap parts from the reference at branch 2."""
+    """A candidate that ignores the cap parts from the reference at branch 2; both are drawn on one scale.
+
+    Each stage once had its own scale, so the candidate's 40 ms filled ten
+    cells where the reference's filled eight.
+    """
     reference = timeline_of(CAPPED)
     candidate = timeline_of(CAPPED, "faulty_executors:IgnoresCapExecutor")
     assert first_divergence(reference, candidate) == 2
@@ -62,20 +66,19 @@ def test_the_divergence_view_marks_the_first_differing_call_in_both_timelines() 
         "  stage 2 (sequential) combine 50-50 ms value",
         "ignores-cap:",
         "  stage 1 (parallel) 0-40 ms",
-        "    b0   a |██████████| 0-40 ms value",
-        "    b1   b |████████  | 0-30 ms value",
-        ">>  b2   c |█████     | 0-20 ms value",
+        "    b0   a |████████  | 0-40 ms value",
+        "    b1   b |██████    | 0-30 ms value",
+        ">>  b2   c |████      | 0-20 ms value",
         "    b3   d |██        | 0-10 ms value",
         "  stage 2 (sequential) combine 40-40 ms value",
     ])
 
 
 def test_agreeing_timelines_say_so() -> None:
-    """Two equal timelines have no divergence and no mark."""
+    """Two equal timelines have no divergence, and are not drawn twice."""
     timeline = timeline_of(CAPPED)
     assert first_divergence(timeline, list(timeline)) is None
-    assert render_divergence(timeline, timeline).splitlines()[0] == "timelines agree"
-    assert ">>" not in render_divergence(timeline, timeline)
+    assert render_divergence(timeline, timeline) == "timelines agree"
 
 
 def test_a_retried_group_is_a_new_block() -> None:
@@ -160,3 +163,33 @@ def test_a_call_that_takes_no_time_is_a_visible_diamond() -> None:
     xs = [float(point.split(",")[0]) for point in diamond.get("points", "").split()]
     assert max(xs) - min(xs) >= 10
     assert diamond.find(f"{SVG}title").text == "10-10 ms value"
+
+
+PACED_THREE = """
+input = "x"
+pipeline = "a || b || c"
+delay_ms = 50
+[commands.a]
+duration_ms = 10
+[commands.b]
+duration_ms = 10
+[commands.c]
+duration_ms = 10
+"""
+
+
+def test_a_paced_stage_spans_its_event_duration_and_draws_the_tail(tmp_path: Path) -> None:
+    """The stage ends at 250 ms (three workers' last acquisitions pass the gate, R3.5), not at its last call's 110 ms.
+
+    The header once said 0-110 ms while the stage's event said 250 ms, with nothing drawn between.
+    """
+    path = tmp_path / "paced.toml"
+    path.write_text(PACED_THREE, encoding="utf-8")
+    observation = observe(load_scenario(path), resolve_implementation("reference"))
+    assert [event["duration_ms"] for event in observation["events"] if event.get("stage") == 1 and "duration_ms" in event] == [250]
+    lines = render_timeline(observation["timeline"], width=10, events=observation["events"]).splitlines()
+    assert lines[0] == "  stage 1 (parallel) 0-250 ms"
+    assert lines[-1] == (
+        "         tail |····░░░░░░| 110-250 ms pacing: each worker's last, empty acquisition waits for the gate"
+    )
+    assert lines[1] == "    b0   a    |█         | 0-10 ms value"

@@ -23,7 +23,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from harness.check import CheckStatus, ScenarioResult, describe_result, summary_line
+from harness.check import CheckStatus, ScenarioResult
+from harness.report.text import describe_result, summary_line
 
 __all__ = [
     "STATUS_STYLES",

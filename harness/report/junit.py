@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import final
 
 from harness.baselines import write_atomic
-from harness.check import ScenarioResult, describe_result
+from harness.check import ScenarioResult
+from harness.report.text import describe_result, first_problem
 
 __all__ = ["TimedResult", "junit_xml", "write_junit_xml"]
 
@@ -46,7 +47,7 @@ def _testcase(timed: TimedResult, candidate: str) -> ET.Element:
     if result.passed:
         return case
     kind = "error" if result.status == "invalid" else "failure"
-    first = (result.message or result.status).splitlines()[0]
+    first = first_problem(result, candidate_name=candidate)
     problem = ET.SubElement(case, kind, {"type": result.status, "message": first})
     problem.text = describe_result(result, candidate_name=candidate)
     return case
