@@ -65,10 +65,10 @@ OUT: Final = ROOT / "artifacts" / "power"
 VERDICTS: Final = ROOT / "benchmarks" / "power_verdicts"
 AREA: Final = "harness/pipeline/*"
 COPIED: Final = (
-    "harness", "tests", "baselines", "benchmarks", ".ci", ".github", "README.md", "pyproject.toml", "tox.ini"
+    "harness", "tests", "baselines", "benchmarks", "phases", ".ci", ".github", "README.md", "pyproject.toml", "tox.ini"
 )
 # What the tests read besides the code (the suite's README and CI tests read .ci/ and .github/).
-ALSO_COPY: Final = ("baselines/", "benchmarks/", ".ci/", ".github/", "README.md", "tox.ini")
+ALSO_COPY: Final = ("baselines/", "benchmarks/", "phases/", ".ci/", ".github/", "README.md", "tox.ini")
 CORPUS_TEST: Final = "tests/test_corpus_check.py"
 SUITE_EXCLUDED: Final = (
     # git histories, `harness freeze` and `--reference REV`: subprocesses and git
@@ -76,6 +76,7 @@ SUITE_EXCLUDED: Final = (
     "tests/test_freeze.py",
     "tests/test_reference_revision.py",
     "tests/test_snapshot.py",
+    "tests/test_phase_workflow.py",
     # the gate runs configured commands (pytest, harness check) in subprocesses
     "tests/gate",
     # they copy harness/ into a temporary project and plant their own mistakes;

@@ -50,6 +50,7 @@ __all__ = [
     "RecordResult",
     "ScenarioResult",
     "baseline_collisions",
+    "check_against_references",
     "check_scenario",
     "orphaned_baselines",
     "record_scenario",
@@ -207,6 +208,32 @@ def check_scenario(
     return ScenarioResult(
         shown, scenario.name, status, None, candidate_differences, baseline_differences, reference_observation, observed
     )
+
+
+def check_against_references(
+    path: Path | str,
+    candidate: Implementation,
+    references: Sequence[Implementation],
+    *,
+    repeat: int = 1,
+    collisions: Mapping[Path, str] = _NO_COLLISIONS,
+) -> ScenarioResult:
+    """:func:`check_scenario` against each reference in turn: the first failure, else the first result.
+
+    Every reference is compared with the candidate and with the pinned
+    baseline, so several frozen "befores" (one per phase) each hold the
+    candidate to the same corpus. A scenario without a baseline goes on to
+    the next reference, which may still disagree with the candidate.
+    """
+    first: ScenarioResult | None = None
+    for reference in references:
+        result = check_scenario(path, candidate, repeat=repeat, collisions=collisions, reference=reference)
+        if result.status not in ("match", "unpinned"):
+            return result
+        first = first or result
+    if first is None:
+        raise ValueError("check_against_references needs at least one reference")
+    return first
 
 
 def _observe_or_unfinished(

@@ -25,6 +25,7 @@ from harness.baselines import baseline_writing_refused, check_output_path, write
 from harness.check import (
     ScenarioResult,
     baseline_collisions,
+    check_against_references,
     check_scenario,
     orphaned_baselines,
     record_scenario,
@@ -40,6 +41,19 @@ from harness.gate.config import load_reference_settings
 from harness.report.html import CheckRun, write_html_report
 from harness.report.junit import TimedResult, write_junit_xml
 from harness.observation import DeadlineExceeded, canonical_json, observe
+from harness.phase import (
+    LEDGER_PATH,
+    OpenRequest,
+    assess_phase,
+    close_phase,
+    default_references,
+    describe_readiness,
+    open_phase,
+    open_phase_or_fail,
+    phase_snapshots,
+    read_ledger,
+    reference_for_phase_id,
+)
 from harness.report.progress import progress_for
 from harness.repro import Provenance, read_provenance, replay
 from harness.scenario.loader import discover_scenarios, load_scenario
@@ -161,11 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the area's executor to freeze as the reference; releases the kept modules (default: as before)",
     )
     freeze_command.add_argument("--notes", help="why the reference is pinned here, recorded in the manifest")
+    freeze_command.add_argument("--phase", metavar="ID", help="re-freeze that phase's before (default: the configured snapshot)")
     freeze_command.set_defaults(handler=_freeze)
 
     gate = commands.add_parser("gate", help="enforce a refactor phase's guardrails and write its evidence note")
     gate.add_argument("--area", help="the package folder to gate (default: [tool.harness.gate] area)")
-    gate.add_argument("--base", help="the revision the phase started from (default: configured, else the root commit)")
+    gate.add_argument(
+        "--base", help="the revision the phase started from (default: the open phase's base, else configured, else the root commit)"
+    )
     gate.add_argument("--note", type=Path, help="where to write the evidence note (default: configured)")
     gate.add_argument("--no-commands", action="store_true", help="check the guardrails only; run no command")
     gate.add_argument(
@@ -191,7 +208,35 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD", help="a shard's results folder")
     merge.add_argument("--out", type=Path, required=True, help="the merged results folder")
     merge.set_defaults(handler=_merge_shards)
+    _add_phase_commands(commands.add_parser("phase", help="open, assess, close and list the phases of a refactor program"))
     return parser
+
+
+def _add_phase_commands(phase: argparse.ArgumentParser) -> None:
+    actions = phase.add_subparsers(dest="action", required=True, metavar="ACTION")
+    opening = actions.add_parser("open", help="open a phase: record it and freeze its before from the area as it is")
+    opening.add_argument("id", help="the phase's ticket id, such as m-69d1")
+    opening.add_argument("--title", required=True, help="the phase's title")
+    opening.add_argument("--objective", default="", help="what the phase sets out to do")
+    opening.add_argument(
+        "--touches", nargs="+", default=[], metavar="MODULE", help="the modules of the area the phase is expected to touch"
+    )
+    opening.add_argument("--base", help="the revision the phase starts from (default: HEAD)")
+    opening.add_argument("--before", metavar="DIR", help="adopt this existing snapshot as the phase's before; freeze nothing")
+    opening.add_argument("--force", action="store_true", help="freeze even with uncommitted changes in the area")
+    opening.set_defaults(handler=_phase_open)
+    status = actions.add_parser("status", help="the open phase and whether it can close (check, guardrails, tree)")
+    status.set_defaults(handler=_phase_status)
+    closing = actions.add_parser("close", help="gate the open phase and, when everything holds, close it")
+    closing.add_argument("id", nargs="?", help="the open phase's id, to confirm it")
+    closing.add_argument("--remarks", type=Path, metavar="FILE", help="a Markdown file whose text the note carries")
+    closing.add_argument("-v", "--verbose", action="store_true", help="print each command and its output as it runs")
+    closing.set_defaults(handler=_phase_close)
+    listing = actions.add_parser("list", help="the closed phases: id, title, close revision, note")
+    listing.set_defaults(handler=_phase_list)
+    show = actions.add_parser("show", help="one phase as the ledger records it")
+    show.add_argument("id", help="the phase's id")
+    show.set_defaults(handler=_phase_show)
 
 
 def _positive_minutes(text: str) -> float:
@@ -213,10 +258,13 @@ def _add_reference_option(parser: argparse.ArgumentParser, text: str) -> None:
 
 
 def _reference(spec: str | None) -> Implementation:
-    """The frozen snapshot, or the area's executor at the git revision ``spec``."""
+    """The frozen snapshot, a phase's before (``spec`` a phase id), or the area's executor at git revision ``spec``."""
     if spec is None:
         return BUILTIN_IMPLEMENTATIONS["reference"]
     root = Path.cwd()
+    before = reference_for_phase_id(root, spec)
+    if before is not None:
+        return before
     area, package, snapshot = load_reference_settings(root)
     return reference_at(root, spec, area=area, package=package, snapshot=snapshot)
 
@@ -275,7 +323,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.list_only:
         return _list_scenarios(paths, len(found), out, quiet=args.verbosity < 0)
     candidate = resolve_implementation(args.candidate)
-    reference = _reference(args.reference)
+    references = default_references(Path.cwd()) if args.reference is None else (_reference(args.reference),)
+    reference = references[0]  # the one exploration and the HTML report name; every one is checked
     collisions = baseline_collisions(paths)
     began = time.perf_counter()
     timed: list[TimedResult] = []
@@ -286,7 +335,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for path in paths:
             progress.started(path.stem)
             started = time.perf_counter()
-            result = check_scenario(path, candidate, repeat=args.repeat, collisions=collisions, reference=reference)
+            result = check_against_references(path, candidate, references, repeat=args.repeat, collisions=collisions)
             if args.explore is not None and result.status in ("match", "unpinned"):
                 result = explore_result(result, candidate, runs=args.explore, reference=reference, log=explored)
             timed.append(TimedResult(result, time.perf_counter() - started))
@@ -301,7 +350,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(explored.summary(args.explore) + "\n")
     orphans = _report_orphans(args.paths, found, err)
     if args.json:
-        report = _check_report(results, candidate, reference)
+        report = _check_report(results, candidate, references)
         report["orphaned_baselines"] = orphans
         out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     if args.junit_xml is not None:
@@ -343,11 +392,12 @@ def _list_scenarios(paths: Sequence[Path], found: int, out: TextIO, *, quiet: bo
 
 
 def _check_report(
-    results: Sequence[ScenarioResult], candidate: Implementation, reference: Implementation
+    results: Sequence[ScenarioResult], candidate: Implementation, references: Sequence[Implementation]
 ) -> dict[str, object]:
     return {
         "candidate": candidate.name,
-        "reference": reference.name,
+        "reference": references[0].name,
+        "references": [reference.name for reference in references],
         "results": [
             {
                 "path": result.path,
@@ -428,6 +478,8 @@ def _recorded_implementation(path: Path, given: str | None, provenance: Provenan
 def _freeze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     root = Path.cwd()
     area, package, snapshot = load_reference_settings(root, area=args.area)
+    if args.phase is not None:
+        snapshot = read_ledger(root).find(args.phase, where=LEDGER_PATH).reference
     executor = ExecutorEntry.parse(args.executor, where="--executor") if args.executor else None
     result = freeze(FreezeRequest(
         project_root=root,
@@ -475,13 +527,17 @@ def _corpus_agrees(result: FreezeResult, out: TextIO) -> int:
 
 
 def _gate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    root = Path.cwd()
+    ledger = read_ledger(root)
+    current = ledger.open_phase
     return run_gate(
-        project_root=Path.cwd(),
+        project_root=root,
         area=args.area,
-        base=args.base,
+        base=args.base if args.base is not None or current is None else current.base,
         note=args.note,
         run_commands=not args.no_commands,
         show_output=args.verbose,
+        snapshots=phase_snapshots(root, ledger),
         out=out,
     )
 
@@ -510,6 +566,76 @@ def _merge_shards(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     summary = merge_shards(args.shards, args.out)
     out.write(summary.markdown())
     return EXIT_FAILED if summary.failures else EXIT_OK
+
+def _phase_open(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    opened = open_phase(OpenRequest(
+        project_root=Path.cwd(),
+        phase_id=args.id,
+        title=args.title,
+        objective=args.objective,
+        touches=tuple(args.touches),
+        base=args.base,
+        before=args.before,
+        force=args.force,
+    ))
+    phase = opened.phase
+    out.write(f"opened {phase.id}: {phase.title}\n")
+    out.write(f"  base {phase.base}; before {phase.reference}\n")
+    out.write(f"  expected to touch: {', '.join(phase.touches) or 'nothing named'}\n")
+    if opened.frozen is None:
+        return EXIT_OK
+    kept = ", ".join(opened.frozen.manifest.kept) or "none"
+    out.write(f"  froze {opened.frozen.manifest.area} at {opened.frozen.manifest.source_revision}; kept modules: {kept}\n")
+    return _corpus_agrees(opened.frozen, out)
+
+
+def _phase_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    root = Path.cwd()
+    ledger = read_ledger(root)
+    phase = ledger.open_phase
+    if phase is None:
+        last = ledger.closed_phases[-1].id if ledger.closed_phases else "none"
+        out.write(f"no phase is open (last closed: {last})\n")
+        return EXIT_OK
+    out.write(f"open: {phase.id}: {phase.title} (base {phase.base[:12]}, before {phase.reference})\n")
+    readiness = assess_phase(root, phase)
+    describe_readiness(readiness, out)
+    verdict = "yes (close runs the configured commands too)" if readiness.can_close else "no"
+    out.write(f"can close: {verdict}\n")
+    return EXIT_OK if readiness.can_close else EXIT_FAILED
+
+
+def _phase_close(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    root = Path.cwd()
+    phase = open_phase_or_fail(root)
+    if args.id is not None and args.id != phase.id:
+        known = read_ledger(root).find(args.id, where=LEDGER_PATH)  # an unknown id is one line
+        raise _UsageError(f"{known.id}: not the open phase ({phase.id} is open)")
+    remarks = ""
+    if args.remarks is not None:
+        try:
+            remarks = args.remarks.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _UsageError(f"--remarks {args.remarks}: cannot be read: {exc}") from None
+    return close_phase(root, remarks=remarks, show_output=args.verbose, out=out)
+
+
+def _phase_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    for phase in read_ledger(Path.cwd()).closed_phases:
+        out.write(f"{phase.id}  {phase.title}  {(phase.closed_revision or '')[:12]}  {phase.note}\n")
+    return EXIT_OK
+
+
+def _phase_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    phase = read_ledger(Path.cwd()).find(args.id, where=LEDGER_PATH)
+    out.write(f"{phase.id}: {phase.title} ({phase.status})\n")
+    if phase.objective:
+        out.write(f"  objective: {phase.objective}\n")
+    out.write(f"  base {phase.base}; before {phase.reference}\n")
+    out.write(f"  expected to touch: {', '.join(phase.touches) or 'nothing named'}\n")
+    if phase.status == "closed":
+        out.write(f"  closed at {phase.closed_revision}; note {phase.note}\n")
+    return EXIT_OK
 
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]

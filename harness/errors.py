@@ -18,6 +18,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidOutputError",
     "InvalidScenarioError",
+    "PhaseError",
     "SnapshotError",
     "describe_json_error",
 ]
@@ -67,6 +68,10 @@ class CandidateError(HarnessError, ValueError):
 
 class SnapshotError(HarnessError, ValueError):
     """A reference snapshot cannot be built, read or imported (``harness freeze``, ``--reference REV``)."""
+
+
+class PhaseError(HarnessError, ValueError):
+    """A phase command cannot be carried out: the ledger is invalid, or the phase is unknown, open or closed."""
 def describe_json_error(error: json.JSONDecodeError) -> str:
     """json's complaint with its position: ``Expecting ',' delimiter (at line 1, column 8)``.
 

@@ -50,6 +50,7 @@ from harness.gate.config import load_reference_settings, read_tool_table
 from harness.observation import Observation, observe
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
+from harness.phase import reference_for_phase_id
 from harness.snapshot import reference_at
 from harness.report.html import CheckRun, write_html_report
 from harness.testing import AgreementLog, ScenarioHarness
@@ -158,7 +159,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--reference",
         default=None,
         metavar="REV[:MODULE:CLASS]",
-        help="compare with the area's executor as of this git revision (default: the frozen snapshot)",
+        help="compare with the area's executor as of this git revision, or a phase's before by its id (default: the frozen snapshot)",
     )
     group.addoption(
         "--harness-profile",
@@ -283,11 +284,14 @@ def _nothing_to_fuzz(test: object, *, replaying: bool) -> str | None:
 
 
 def _reference(config: pytest.Config) -> Implementation | None:
-    """The implementation ``--reference REV`` names, or ``None`` for the frozen snapshot (imported when first used)."""
+    """The implementation ``--reference REV`` (or a phase id) names, or ``None`` for the frozen snapshot (imported when first used)."""
     spec = config.getoption("reference")
     if spec is None:
         return None
     try:
+        before = reference_for_phase_id(config.rootpath, spec)
+        if before is not None:
+            return before
         area, package, snapshot = load_reference_settings(config.rootpath)
         return reference_at(config.rootpath, spec, area=area, package=package, snapshot=snapshot)
     except HarnessError as exc:

@@ -291,8 +291,8 @@ class RetryDecidedEarlyExecutor(PipelineExecutor):
 class GroupRetryAcceptedExecutor(PipelineExecutor):
     """Fault: a retry asked inside a parallel group is accepted and re-runs the stage before it."""
 
-    async def _run_stage(self, stage: int, input_text: str, context: StageContext) -> StageResult:
-        result = await super()._run_stage(stage, input_text, context)
+    async def run_stage(self, stage: int, input_text: str, context: StageContext) -> StageResult:
+        result = await super().run_stage(stage, input_text, context)
         if isinstance(result, StageFailure) and result.message == RETRY_IN_PARALLEL_STAGE:
             return StageRetry(reason=RETRY_IN_PARALLEL_STAGE)
         return result

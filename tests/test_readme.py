@@ -67,6 +67,10 @@ def test_the_commands_table_names_only_real_options() -> None:
     assert sorted(name for name, _ in rows) == sorted(subparsers)
     for name, usage in rows:
         known = {option for action in subparsers[name]._actions for option in action.option_strings}
+        for action in subparsers[name]._actions:  # `harness phase ACTION ...`: the actions' options too
+            for nested in getattr(action, "choices", None) or {}:
+                if isinstance(action.choices[nested], type(parser)):
+                    known |= {option for inner in action.choices[nested]._actions for option in inner.option_strings}
         assert set(re.findall(r"--[a-z-]+", usage)) <= known, name
 
 
@@ -172,6 +176,10 @@ def test_the_commands_table_names_only_real_short_options() -> None:
     rows = re.findall(r"^\| `harness ([\w-]+) ([^`]*)` \|", section("Commands"), flags=re.MULTILINE)
     for name, usage in rows:
         known = {option for action in subparsers[name]._actions for option in action.option_strings}
+        for action in subparsers[name]._actions:  # `harness phase ACTION ...`: the actions' options too
+            for nested in getattr(action, "choices", None) or {}:
+                if isinstance(action.choices[nested], type(parser)):
+                    known |= {option for inner in action.choices[nested]._actions for option in inner.option_strings}
         assert set(re.findall(r"(?<![\w-])-[a-z](?![\w-])", usage)) <= known, name
 
 

@@ -59,9 +59,9 @@ MISTAKES = {
         "interrupt-in-branch-cancels-siblings",
     ),
     "failure-under-the-wrong-command": Mistake(
-        "harness/pipeline/executor.py",
-        "command=self._failed_command_name(step.stage + shift)",
-        "command=self._failed_command_name(step.stage)",
+        "harness/pipeline/execution_loop_runner.py",
+        "command=runtime.failed_command_name(step.stage + shift)",
+        "command=runtime.failed_command_name(step.stage)",
         "kind-literal-fail-message",
     ),
 }

@@ -19,6 +19,7 @@ run that way, so they fail.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from planting import copy_project, harness_in, plant
+from planting import ROOT, copy_project, harness_in, plant
 
 WITHOUT_ISOLATION = os.environ.get("HARNESS_TEST_WITHOUT_ISOLATION") == "1"
 
@@ -136,3 +137,53 @@ def test_a_reference_built_from_the_area_is_blind_to_the_same_mistakes(tmp_path:
     assert checked.returncode == 1  # every scenario is unpinned, none mismatches
     assert "MISMATCH" not in checked.stdout
     assert sum(line.startswith("UNPINNED ") for line in checked.stdout.splitlines()) == len(MISTAKES)
+
+
+# Phase 7 (m-69d1) moved the execution loop into its own module. Both frozen
+# befores hold their own loop (phase 6's inline reference, phase 7's kept
+# executor.py), so a mistake in the new module is a mismatch against each.
+LOOP_MISTAKES = {
+    "iteration-limit": Mistake(
+        "execution_loop_runner.py",
+        "if executions > MAX_STAGE_EXECUTIONS:",
+        "if executions >= MAX_STAGE_EXECUTIONS:",
+        "retry-from-self-iteration-limit",
+        "the iteration limit trips one stage execution early",
+    ),
+    "failure-numbering": Mistake(
+        "execution_loop_runner.py",
+        'f"Pipeline failed at stage {step.stage + 1}: {step.message}"',
+        'f"Pipeline failed at stage {step.stage}: {step.message}"',
+        "fail-sequential-stage",
+        "a failed stage is numbered by mlld's internal index, not the index + 1 mlld prints",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOOP_MISTAKES))
+def test_a_mistake_in_the_execution_loop_runner_is_a_mismatch_against_both_befores(tmp_path: Path, name: str) -> None:
+    """Planted in a temporary copy holding the phase ledger and both befores, with no baseline.
+
+    The default check fails against phase 6's reference first; ``--reference
+    m-69d1`` shows phase 7's before sees it alone. Under
+    ``HARNESS_TEST_WITHOUT_ISOLATION=1`` both befores are re-frozen as the
+    area's own executor (the loop then comes from the mistaken module) and
+    the test fails, as it must.
+    """
+    mistake = LOOP_MISTAKES[name]
+    copy = copy_project(tmp_path, [mistake.scenario], folder="scenarios", baselines=False)
+    shutil.copytree(ROOT / "phases", copy / "phases", ignore=shutil.ignore_patterns("__pycache__"))
+    plant_mistake(copy, mistake)
+    if WITHOUT_ISOLATION:
+        for phase in ((), ("--phase", "m-69d1")):
+            released = harness_in(copy, "freeze", *phase, "--force", "--executor", "executor:PipelineExecutor")
+            assert released.returncode == 0, released.stderr
+
+    by_default = harness_in(copy, "check", "scenarios")
+    against_before = harness_in(copy, "check", "scenarios", "--reference", "m-69d1")
+
+    for checked, which in ((by_default, "the reference"), (against_before, "the reference m-69d1")):
+        assert checked.returncode == 1, f"{mistake.why} went unseen by {which}:\n{checked.stdout}{checked.stderr}"
+        assert f"MISMATCH         {mistake.scenario}" in checked.stdout
+        assert f"candidate extracted differs from {which} (path: reference != candidate):" in checked.stdout
+        assert "differs from the pinned baseline" not in checked.stdout  # there is no baseline

@@ -82,7 +82,8 @@ def test_the_reference_at_a_changed_revision_shows_the_change_side_by_side(
     assert f"MISMATCH         {SCENARIO}" in out
     assert "candidate extracted differs from the reference reference@" in out
     assert "latest_errors[0].key: '0' != 0" in out
-    assert "reference differs from the pinned baseline (path: baseline != reference):" in out
+    # Each side is named: the revision's executor is the one that differs from the baseline.
+    assert f"reference reference@{history['changed'][:12]} differs from the pinned baseline (path: baseline != reference):" in out
     assert folder_state(Path(history["root"])) == before  # nothing written into the working tree
 
 

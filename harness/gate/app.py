@@ -8,6 +8,8 @@ entry point only translates its arguments into this call and turns
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -17,7 +19,7 @@ from harness.gate.config import GateConfig, load_config
 from harness.gate.guardrails import check_area
 from harness.gate.history import changed_modules, touched_modules
 from harness.gate.note import Evidence, command_status, render_note, verdict_text, write_note
-from harness.gate.types import CommandOutcome
+from harness.gate.types import CommandOutcome, PhaseHeading
 
 __all__ = ["EXIT_FAIL", "EXIT_PASS", "run_gate"]
 
@@ -33,6 +35,8 @@ def run_gate(
     note: Path | None = None,
     run_commands: bool = True,
     show_output: bool = False,
+    phase: PhaseHeading | None = None,
+    snapshots: Sequence[str] = (),
     out: TextIO = sys.stdout,
 ) -> int:
     """Gate the area of ``project_root`` and write the evidence note.
@@ -42,13 +46,15 @@ def run_gate(
     false only the guardrails decide, and the note says the commands were not
     run. With ``show_output`` each command's output is printed as it runs
     (so one CI job shows the test run and gates on it, running it once). Prints one line per finding and per command, where the note went and
-    the verdict.
+    the verdict. ``phase`` heads the note with the phase it closes;
+    ``snapshots`` are the phases' frozen "befores" outside the package, held
+    to the frozen-reference guardrail beside the configured snapshot.
 
     Returns :data:`EXIT_PASS` when every guardrail holds and every command
     passed, :data:`EXIT_FAIL` otherwise. Raises InvalidConfigError when the
     configuration is invalid.
     """
-    config = load_config(project_root, area=area, base=base, note=note)
+    config = replace(load_config(project_root, area=area, base=base, note=note), snapshots=tuple(snapshots))
     note_path = _note_path(config)
     check_output_path(note_path, "--note" if note is not None else "note")
     report = check_area(config)
@@ -63,6 +69,7 @@ def run_gate(
         report=report,
         touched=touched_modules(changed, report.modules),
         commands=commands,
+        phase=phase,
     )
     write_note(note_path, render_note(evidence))
     _print_report(evidence, note_path, out)
@@ -77,7 +84,8 @@ def _note_path(config: GateConfig) -> Path:
 def _print_report(evidence: Evidence, note_path: Path, out: TextIO) -> None:
     config = evidence.config
     named = "" if config.base == config.base_commit else f" ({config.base})"
-    print(f"gate: {config.area} since {config.base_commit[:12]}{named}", file=out)
+    closing = "" if evidence.phase is None else f" (phase {evidence.phase.id})"
+    print(f"gate: {config.area} since {config.base_commit[:12]}{named}{closing}", file=out)
     for finding in evidence.report.findings:
         print(f"{finding.path}:{finding.line}: {finding.rule}: {finding.message}", file=out)
     if evidence.commands is None:

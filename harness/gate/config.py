@@ -65,7 +65,8 @@ class GateConfig:
     ``reference`` is the directory of the frozen snapshot (its ``MANIFEST.json``
     pins every file) and ``reference_package`` its dotted name;
     ``reference_importers`` are the dotted names of the area modules allowed
-    to import it (none by default).
+    to import it (none by default); ``snapshots`` are further frozen
+    "befores" outside the package (one per phase), pinned by their manifests.
     """
 
     project_root: Path
@@ -80,6 +81,7 @@ class GateConfig:
     reference_package: str | None
     reference_importers: tuple[str, ...]
     note: str
+    snapshots: tuple[str, ...] = ()
 
     @property
     def area(self) -> str:

@@ -13,7 +13,12 @@ from collections.abc import Iterable
 from harness.gate.area import load_modules
 from harness.gate.config import GateConfig
 from harness.gate.duplication import check_duplicate_logic, check_duplicate_types
-from harness.gate.imports import build_import_graph, check_frozen_reference, check_import_cycles
+from harness.gate.imports import (
+    build_import_graph,
+    check_frozen_reference,
+    check_import_cycles,
+    check_phase_snapshots,
+)
 from harness.gate.injection import check_callback_injection
 from harness.gate.small_modules import check_small_modules
 from harness.gate.types import AreaModule, Finding, GuardrailReport, ReferenceReport, Rule
@@ -60,12 +65,15 @@ def check_area(config: GateConfig) -> GuardrailReport:
                 allowed_importers=config.reference_importers,
             )
             findings += reference_findings
+    snapshot_findings, snapshots = check_phase_snapshots(config.location, config.snapshots)
+    findings += snapshot_findings
     return GuardrailReport(
         modules=modules,
         findings=tuple(sorted(findings, key=_place)),
         allowed_small=tuple(allowed_small),
         imports_checked=not isinstance(graph, Finding),
         reference=reference,
+        snapshots=snapshots,
     )
 
 

@@ -20,12 +20,14 @@ from grimp.exceptions import SourceSyntaxError
 
 from harness.errors import SnapshotError
 from harness.gate.types import AreaModule, Finding, PackageLocation, ReferenceReport, Rule
+from harness.snapshot.generate import check_self_contained
 from harness.snapshot.manifest import MANIFEST_NAME, Manifest, read_manifest, verify_snapshot
 
 __all__ = [
     "build_import_graph",
     "check_frozen_reference",
     "check_import_cycles",
+    "check_phase_snapshots",
 ]
 
 
@@ -144,17 +146,7 @@ def check_frozen_reference(
     of the top package outside the snapshot).
     """
     rule = Rule.FROZEN_REFERENCE
-    findings: list[Finding] = []
-    directory = location.project_root / reference
-    try:
-        manifest: Manifest | None = read_manifest(directory)
-    except SnapshotError as error:
-        manifest = None
-        findings.append(Finding(rule, f"{reference}/{MANIFEST_NAME}", 1, str(error).removeprefix(f"{directory}/")))
-    if manifest is not None:
-        for problem in verify_snapshot(directory, manifest):
-            fix = "; run `harness freeze` if the change is deliberate"
-            findings.append(Finding(rule, f"{reference}/{problem.path}", 1, f"{problem}{fix}"))
+    findings, manifest = _pinned_findings(location, reference)
 
     importers: list[str] = []
     for module in modules:
@@ -190,6 +182,52 @@ def check_frozen_reference(
         importers=tuple(importers),
     )
     return findings, report
+
+
+def check_phase_snapshots(
+    location: PackageLocation, snapshots: Sequence[str]
+) -> tuple[list[Finding], tuple[ReferenceReport, ...]]:
+    """Check each phase's frozen "before" outside the package: pinned by its manifest, importing only itself.
+
+    Such a snapshot lies outside every package, so nothing can import it by
+    name and grimp never sees it; its own imports are read from its files.
+    """
+    findings: list[Finding] = []
+    reports: list[ReferenceReport] = []
+    for snapshot in snapshots:
+        found, manifest = _pinned_findings(location, snapshot)
+        directory = location.project_root / snapshot
+        for path in sorted(manifest.files if manifest is not None else ()):
+            if path.endswith(".py") and (directory / path).is_file():
+                try:
+                    check_self_contained(path, (directory / path).read_text(encoding="utf-8"), where=snapshot)
+                except (SnapshotError, SyntaxError) as error:
+                    found.append(Finding(Rule.FROZEN_REFERENCE, f"{snapshot}/{path}", 1, str(error)))
+        findings += found
+        reports.append(ReferenceReport(
+            path=snapshot,
+            source_revision=manifest.source_revision if manifest is not None else None,
+            files=len(manifest.files) if manifest is not None else 0,
+            importers=(),
+        ))
+    return findings, tuple(reports)
+
+
+def _pinned_findings(location: PackageLocation, snapshot: str) -> tuple[list[Finding], Manifest | None]:
+    """Every file of ``snapshot`` that differs from its ``MANIFEST.json``, and the manifest if it reads."""
+    rule = Rule.FROZEN_REFERENCE
+    findings: list[Finding] = []
+    directory = location.project_root / snapshot
+    try:
+        manifest: Manifest | None = read_manifest(directory)
+    except SnapshotError as error:
+        manifest = None
+        findings.append(Finding(rule, f"{snapshot}/{MANIFEST_NAME}", 1, str(error).removeprefix(f"{directory}/")))
+    if manifest is not None:
+        for problem in verify_snapshot(directory, manifest):
+            fix = "; run `harness freeze` (`--phase ID` for a phase's before) if the change is deliberate"
+            findings.append(Finding(rule, f"{snapshot}/{problem.path}", 1, f"{problem}{fix}"))
+    return findings, manifest
 
 
 def _module_path(location: PackageLocation, name: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from harness.gate.config import PHASE_START, GateConfig
 from harness.gate.guardrails import findings_by_rule
-from harness.gate.types import CommandOutcome, Finding, GuardrailReport, Rule, TouchedModule
+from harness.gate.types import CommandOutcome, Finding, GuardrailReport, PhaseHeading, Rule, TouchedModule
 
 __all__ = ["Evidence", "command_status", "render_note", "verdict_text", "write_note"]
 
@@ -37,12 +37,16 @@ _BROKEN = {
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """Everything one gate run established; ``commands`` is ``None`` when none were run."""
+    """Everything one gate run established; ``commands`` is ``None`` when none were run.
+
+    ``phase`` names the phase the run closes, when it closes one.
+    """
 
     config: GateConfig
     report: GuardrailReport
     touched: tuple[TouchedModule, ...]
     commands: tuple[CommandOutcome, ...] | None
+    phase: PhaseHeading | None = None
 
     @property
     def passed(self) -> bool:
@@ -55,15 +59,19 @@ def render_note(evidence: Evidence) -> str:
     """The whole note as Markdown text, ending with the verdict line."""
     config = evidence.config
     verdict = verdict_text(evidence)
+    phase = evidence.phase
+    gate = f"{_code(config.area)} since {_code(config.base_commit[:12])}"
     lines = [
-        f"# Refactor gate: {_code(config.area)} since {_code(config.base_commit[:12])}",
+        f"# Refactor gate: {gate}" if phase is None else f"# Phase {phase.id}: {phase.title}",
         "",
+        *([] if phase is None else [f"Objective: {phase.objective}", ""]),
         f"- Area: {_code(config.area)} (package {_code(config.location.package)})",
         f"- Base revision: {_base(config)}",
         "",
         "## Touched runtime modules",
         "",
         *_touched_section(evidence.touched),
+        *([] if phase is None else _expected_lines(phase, evidence.touched)),
         "",
         "## Commands",
         "",
@@ -72,6 +80,7 @@ def render_note(evidence: Evidence) -> str:
         "",
         *_guardrails_section(config, evidence.report),
         "",
+        *([] if phase is None or not phase.remarks.strip() else ["## Remarks", "", phase.remarks.strip(), ""]),
         f"Verdict: {verdict}",
     ]
     return "\n".join(lines) + "\n"
@@ -140,6 +149,21 @@ def _touched_section(touched: tuple[TouchedModule, ...]) -> list[str]:
     return rows
 
 
+def _expected_lines(phase: PhaseHeading, touched: tuple[TouchedModule, ...]) -> list[str]:
+    """How the touched modules compare with what the phase said it would touch."""
+    paths = {module.path for module in touched}
+    lines: list[str] = []
+    missed = [path for path in phase.expected if path not in paths]
+    unexpected = sorted(paths - set(phase.expected))
+    if phase.expected and not missed and not unexpected:
+        lines.append("Exactly the modules the phase was expected to touch.")
+    if missed:
+        lines.append(f"Expected but not touched: {', '.join(_code(path) for path in missed)}.")
+    if unexpected:
+        lines.append(f"Touched without being expected: {', '.join(_code(path) for path in unexpected)}.")
+    return ["", *lines] if lines else []
+
+
 def _commands_section(commands: tuple[CommandOutcome, ...] | None) -> list[str]:
     if commands is None:
         return ["Not run: this note covers the guardrails only.", ""]
@@ -184,7 +208,7 @@ def _guardrails_section(config: GateConfig, report: GuardrailReport) -> list[str
         Rule.DUPLICATE_LOGIC: _duplication_sentence(config.duplication_exempt),
         Rule.DUPLICATE_TYPE: "Each shared type is declared once.",
         Rule.IMPORT_CYCLE: "Module dependencies in the area are acyclic.",
-        Rule.FROZEN_REFERENCE: _reference_sentence(config, report),
+        Rule.FROZEN_REFERENCE: _reference_sentence(config, report) + _snapshots_sentence(report),
     }
     if not report.imports_checked:
         held[Rule.IMPORT_CYCLE] = held[Rule.FROZEN_REFERENCE] = (
@@ -237,3 +261,14 @@ def _reference_sentence(config: GateConfig, report: GuardrailReport) -> str:
         return f"{where} is unchanged ({pinned}) and no module of the area imports it. {frozen}"
     importers = ", ".join(_code(name) for name in reference.importers)
     return f"{where} is unchanged ({pinned}) and is imported only by {importers}. {frozen}"
+
+
+def _snapshots_sentence(report: GuardrailReport) -> str:
+    """One sentence on the phases' frozen "befores" outside the package, or ``""`` without any."""
+    if not report.snapshots:
+        return ""
+    listed = ", ".join(
+        f"{_code(snapshot.path)} ({snapshot.files} files from {_code((snapshot.source_revision or '?')[:12])})"
+        for snapshot in report.snapshots
+    )
+    return f" The phases' frozen befores {listed} match their MANIFEST.json and import only themselves."

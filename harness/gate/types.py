@@ -19,6 +19,7 @@ __all__ = [
     "Finding",
     "GuardrailReport",
     "PackageLocation",
+    "PhaseHeading",
     "ReferenceReport",
     "Rule",
     "TouchedModule",
@@ -116,6 +117,22 @@ class GuardrailReport:
     allowed_small: tuple[AllowedSmallModule, ...]
     imports_checked: bool
     reference: ReferenceReport | None
+    snapshots: tuple[ReferenceReport, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseHeading:
+    """The phase a gate run closes, as its note names it: ticket id, title, objective and remarks.
+
+    ``expected`` are the modules the phase said it would touch; ``remarks``
+    is Markdown the team wrote for the note (what got in the way, say).
+    """
+
+    id: str
+    title: str
+    objective: str
+    expected: tuple[str, ...] = ()
+    remarks: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,21 +1,26 @@
-"""The pipeline executor: runs stages in sequence and hands parallel stages to the runner.
+"""The pipeline executor: runs each stage the loop asks for, and hands parallel stages to their runner.
 
-This is the refactored executor. It owns the run loop (stage after stage, as
-the retry state machine decides), the source stage, sequential stages and the
-lifecycle events, and delegates every parallel group to a
+This is the refactored executor. It owns the pipeline's entries, the source
+stage and sequential stages. It delegates the run itself (the loop that
+drives the retry state machine, the lifecycle events, the iteration limit
+and the final step) to an
+:class:`~harness.pipeline.execution_loop_runner.ExecutionLoopRunner`, for
+which it is the :class:`~harness.pipeline.execution_loop_runner.ExecutionLoopRuntime`,
+and every parallel group to a
 :class:`~harness.pipeline.parallel_stage_runner.ParallelStageRunner`, for which
 it is the :class:`~harness.pipeline.parallel_stage_runner.ParallelRuntime`.
 Its observable behaviour must equal that of
-:class:`harness.reference.ReferenceExecutor` (the frozen snapshot).
+:class:`harness.reference.ReferenceExecutor` (the frozen snapshot) and of
+phase m-69d1's before, the executor with the loop inline.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Sequence
 
 from .cache import StageOutputCache
+from .execution_loop_runner import ExecutionLoopRunner
 from .invocation import (
     invoke_command,
     label_descriptor,
@@ -27,25 +32,11 @@ from .invocation import (
 )
 from .markers import ErrorContext, Marker
 from .parallel_stage_runner import ParallelStageRunner
-from .state_machine import (
-    MAX_STAGE_EXECUTIONS,
-    SELF_RETRY_CONTEXT_ID,
-    SOURCE_NOT_RETRYABLE,
-    Abort,
-    Complete,
-    ExecuteStage,
-    PassThrough,
-    PipelineStateMachine,
-    is_retry_signal,
-    read_retry,
-)
+from .state_machine import SOURCE_NOT_RETRYABLE, PipelineStateMachine, is_retry_signal, read_retry
 from .types import (
     Command,
     SourceFunction,
-    PipelineAbortedError,
     PipelineEvent,
-    PipelineIterationLimitError,
-    PipelineStageError,
     RetryRequested,
     StageContext,
     StageFailure,
@@ -84,8 +75,12 @@ class PipelineExecutor:
 
     The :class:`ParallelRuntime` members (``parallel_cap``, ``delay_ms``,
     ``cache``, ``error_context``, ``branch_context``, ``execute_command``,
-    ``run_effects``) are what the runner sees; the harness's tests subclass
-    them to plant faults and show that the checks catch them.
+    ``run_effects``) are what the parallel runner sees, and the
+    :class:`ExecutionLoopRuntime` members (``stage_outputs``,
+    ``first_entry``, ``start_run``, ``emit``, ``entry_name``,
+    ``failed_command_name``, ``run_stage``) what the execution loop sees; the
+    harness's tests subclass them to plant faults and show that the checks
+    catch them.
     """
 
     __slots__ = (
@@ -96,6 +91,7 @@ class PipelineExecutor:
         "_events",
         "_first_entry",
         "_input_replayable",
+        "_loop",
         "_machine",
         "_parallel_cap",
         "_runner",
@@ -128,6 +124,7 @@ class PipelineExecutor:
         self._machine = self._new_machine()
         self._source_runs = 0
         self._runner = ParallelStageRunner(self)
+        self._loop = ExecutionLoopRunner(self)
 
     def __repr__(self) -> str:
         return f"PipelineExecutor(stages={len(self._entries)}, parallel_cap={self._parallel_cap}, delay_ms={self._delay_ms})"
@@ -149,79 +146,7 @@ class PipelineExecutor:
         :class:`PipelineAbortedError` (``Pipeline aborted: ...``) or
         :class:`PipelineIterationLimitError`.
         """
-        loop = asyncio.get_running_loop()
-        initial = wrap_input(value)
-        self._cache.initialize(initial)
-        self._errors.reset()
-        self._events.clear()
-        self._source_runs = 0
-        machine = self._machine = self._new_machine()
-        self._events.append(PipelineEvent("PIPELINE_START"))
-        if self._source is None:
-            # The harness numbers the input stage 0 for every kind (decision D2).
-            # A literal input is no stage mlld runs and no iteration; it is shown
-            # as stage 0's success so that entry 1 reads it from the cache.
-            self._events.append(PipelineEvent("STAGE_START", stage=0, command="__source__", attempt=1))
-            self._cache.set(0, initial)
-            self._events.append(PipelineEvent("STAGE_SUCCESS", stage=0, duration_ms=0.0, output=initial))
-        shift = 1 - self._first_entry
-        step = machine.start(initial.text)
-        executions = 0
-        while isinstance(step, (ExecuteStage, PassThrough)):
-            if isinstance(step, PassThrough):
-                if step.logged:
-                    self._log_pass_through(shift)
-                step = step.then
-                continue
-            if step.retry is not None:
-                self._events.append(PipelineEvent(
-                    "STAGE_RETRY_REQUEST",
-                    stage=step.retry.requesting + shift,
-                    target=step.retry.target + shift,
-                    context_id=step.retry.context_id,
-                ))
-            executions += 1
-            internal = step.stage
-            stage = internal + shift
-            self._cache.clear_from(stage)
-            context = machine.stage_context(internal)
-            self._events.append(PipelineEvent(
-                "STAGE_START",
-                stage=stage,
-                command=self._entry_name(stage),
-                attempt=context.try_,
-                context_id=context.context_id,
-            ))
-            started = loop.time()
-            result = await self._run_stage(stage, step.input_text, context)
-            if isinstance(result, StageSuccess):
-                elapsed = round((loop.time() - started) * 1000, 6)
-                self._events.append(
-                    PipelineEvent("STAGE_SUCCESS", stage=stage, duration_ms=elapsed, output=result.output)
-                )
-            elif isinstance(result, StageFailure):
-                self._events.append(PipelineEvent("STAGE_FAILURE", stage=stage, error=result.message))
-            step = machine.record(internal, result)
-            # mlld counts every executed stage, its synthetic source included
-            # (executor/execution-loop-runner.ts: `if (iteration > 100)`).
-            if executions > MAX_STAGE_EXECUTIONS:
-                raise PipelineIterationLimitError(f"Pipeline exceeded {MAX_STAGE_EXECUTIONS} iterations")
-        if isinstance(step, Complete):
-            self._events.append(PipelineEvent("PIPELINE_COMPLETE"))
-            final_value = self._cache.final
-            assert final_value is not None
-            return final_value
-        if isinstance(step, Abort):
-            self._events.append(PipelineEvent("PIPELINE_ABORT", reason=step.reason))
-            raise PipelineAbortedError(f"Pipeline aborted: {step.reason}")
-        self._events.append(PipelineEvent("PIPELINE_ABORT", reason=step.message))
-        # mlld prints the internal index + 1 and names the entry's command, or
-        # `unknown` for a group (executor/execution-loop-runner.ts, handleFinalStep).
-        raise PipelineStageError(
-            f"Pipeline failed at stage {step.stage + 1}: {step.message}",
-            stage_index=step.stage,
-            command=self._failed_command_name(step.stage + shift),
-        )
+        return await self._loop.execute(value)
 
     def _new_machine(self) -> PipelineStateMachine:
         # A literal input replays unless it is fixed; mlld gives a static input a
@@ -234,47 +159,9 @@ class PipelineExecutor:
             synthetic_source=self._source is not None,
         )
 
-    def _log_pass_through(self, shift: int) -> None:
-        """A fixed literal's entry 1 asked for a retry: the input becomes its output (mlld state-machine.ts)."""
-        self._events.append(PipelineEvent(
-            "STAGE_RETRY_REQUEST", stage=shift, target=shift, context_id=SELF_RETRY_CONTEXT_ID
-        ))
-        initial = self._cache.initial
-        assert initial is not None
-        self._events.append(PipelineEvent("STAGE_SUCCESS", stage=shift, duration_ms=0.0, output=initial))
-
-    def _failed_command_name(self, stage: int) -> str:
-        if not self._runs_stage(stage):
-            return "unknown"
-        if stage == 0:
-            return "__source__"
-        entry = self._entries[stage - 1]
-        return entry.name if isinstance(entry, Command) else "unknown"
-
     def _runs_stage(self, stage: int) -> bool:
         """Whether harness stage ``stage`` is one this pipeline runs: an entry, or a function source."""
         return 1 - self._first_entry <= stage <= len(self._entries)
-
-    def _entry_name(self, stage: int) -> str:
-        if not self._runs_stage(stage):
-            return "unknown"
-        if stage == 0:
-            return "__source__"
-        entry = self._entries[stage - 1]
-        if isinstance(entry, Command):
-            return entry.name
-        return "[" + " || ".join(command.name for command in entry) + "]"
-
-    async def _run_stage(self, stage: int, input_text: str, context: StageContext) -> StageResult:
-        if not self._runs_stage(stage):
-            # A `from` outside the pipeline names mlld's internal index.
-            return StageFailure(f"there is no stage {stage - 1 + self._first_entry}")
-        if stage == 0:
-            return await self._run_source(context)
-        entry = self._entries[stage - 1]
-        if isinstance(entry, Command):
-            return await self._run_sequential(stage, entry, input_text, context)
-        return await self._runner.run(stage, entry, input_text)
 
     async def _run_source(self, context: StageContext) -> StageResult:
         """Stage 0: the input on the first run, then whatever ``source`` produces again."""
@@ -328,7 +215,56 @@ class PipelineExecutor:
         except Exception as exc:
             return StageFailure(str(exc))
 
-    # The ParallelRuntime the runner works through.
+    # The ExecutionLoopRuntime the execution loop works through.
+
+    @property
+    def stage_outputs(self) -> StageOutputCache:
+        return self._cache
+
+    @property
+    def first_entry(self) -> int:
+        return self._first_entry
+
+    def start_run(self) -> PipelineStateMachine:
+        self._errors.reset()
+        self._events.clear()
+        self._source_runs = 0
+        self._machine = self._new_machine()
+        return self._machine
+
+    def emit(self, event: PipelineEvent) -> None:
+        self._events.append(event)
+
+    def entry_name(self, stage: int) -> str:
+        if not self._runs_stage(stage):
+            return "unknown"
+        if stage == 0:
+            return "__source__"
+        entry = self._entries[stage - 1]
+        if isinstance(entry, Command):
+            return entry.name
+        return "[" + " || ".join(command.name for command in entry) + "]"
+
+    def failed_command_name(self, stage: int) -> str:
+        if not self._runs_stage(stage):
+            return "unknown"
+        if stage == 0:
+            return "__source__"
+        entry = self._entries[stage - 1]
+        return entry.name if isinstance(entry, Command) else "unknown"
+
+    async def run_stage(self, stage: int, input_text: str, context: StageContext) -> StageResult:
+        if not self._runs_stage(stage):
+            # A `from` outside the pipeline names mlld's internal index.
+            return StageFailure(f"there is no stage {stage - 1 + self._first_entry}")
+        if stage == 0:
+            return await self._run_source(context)
+        entry = self._entries[stage - 1]
+        if isinstance(entry, Command):
+            return await self._run_sequential(stage, entry, input_text, context)
+        return await self._runner.run(stage, entry, input_text)
+
+    # The ParallelRuntime the parallel runner works through.
 
     @property
     def parallel_cap(self) -> int | None:

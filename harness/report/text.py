@@ -39,7 +39,7 @@ def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int |
         lines.append(f"  {_candidate_header(result, candidate_name)}:")
         lines.append(_differences_text(result.candidate_differences, limit))
     if result.baseline_differences:
-        lines.append(f"  {_BASELINE_HEADER}:")
+        lines.append(f"  {_baseline_header(result)}:")
         lines.append(_differences_text(result.baseline_differences, limit))
     if result.candidate_differences and result.reference is not None and result.candidate is not None:
         divergence = render_divergence(
@@ -55,14 +55,18 @@ def describe_result(result: ScenarioResult, *, candidate_name: str, limit: int |
     return "\n".join(lines)
 
 
-_BASELINE_HEADER: Final = "reference differs from the pinned baseline (path: baseline != reference)"
+def _reference_name(result: ScenarioResult) -> str:
+    """``reference``, or ``reference NAME`` when it is not the frozen snapshot (``--reference REV``, a phase's before)."""
+    oracle = result.reference["implementation"] if result.reference is not None else "reference"
+    return "reference" if oracle == "reference" else f"reference {oracle}"
+
+
+def _baseline_header(result: ScenarioResult) -> str:
+    return f"{_reference_name(result)} differs from the pinned baseline (path: baseline != reference)"
 
 
 def _candidate_header(result: ScenarioResult, candidate_name: str) -> str:
-    # Name the reference only when it is not the frozen snapshot (``--reference REV``).
-    oracle = result.reference["implementation"] if result.reference is not None else "reference"
-    which = "the reference" if oracle == "reference" else f"the reference {oracle}"
-    return f"candidate {candidate_name} differs from {which} (path: reference != candidate)"
+    return f"candidate {candidate_name} differs from the {_reference_name(result)} (path: reference != candidate)"
 
 
 def first_problem(result: ScenarioResult, *, candidate_name: str) -> str:
@@ -70,7 +74,7 @@ def first_problem(result: ScenarioResult, *, candidate_name: str) -> str:
     if result.candidate_differences:
         return f"{_candidate_header(result, candidate_name)}: {result.candidate_differences[0]}"
     if result.baseline_differences:
-        return f"{_BASELINE_HEADER}: {result.baseline_differences[0]}"
+        return f"{_baseline_header(result)}: {result.baseline_differences[0]}"
     return (result.message or result.status).splitlines()[0]
 
 

@@ -46,7 +46,9 @@ class FreezeRequest:
     """What to freeze: ``area`` (a path, dotted as ``package``) into ``snapshot``, both relative to ``project_root``.
 
     ``rev`` ``None`` reads the working tree; ``executor`` names a new entry
-    and releases the kept modules; ``notes`` replaces the manifest's notes.
+    and releases the kept modules; ``notes`` replaces the manifest's notes;
+    ``keep`` names area modules (paths inside the area) the new snapshot keeps
+    from now on, as a phase keeps the modules it is about to rewrite.
     """
 
     project_root: Path
@@ -57,6 +59,7 @@ class FreezeRequest:
     force: bool = False
     executor: ExecutorEntry | None = None
     notes: str | None = None
+    keep: tuple[str, ...] = ()
 
 
 @final
@@ -139,7 +142,7 @@ def freeze(request: FreezeRequest) -> FreezeResult:
         area=request.area,
         source_revision=source.revision,
         executor=entry,
-        kept=tuple(sorted(kept)),
+        kept=tuple(sorted(set(kept) | {name for name in request.keep if name in files})),
         notes=notes,
         files=file_digests(files),
     )

@@ -20,6 +20,7 @@ def test_the_public_surface_is_pinned() -> None:
         "GateConfig",
         "GuardrailReport",
         "PackageLocation",
+        "PhaseHeading",
         "ReferenceReport",
         "Rule",
         "TouchedModule",

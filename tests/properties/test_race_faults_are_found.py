@@ -23,10 +23,11 @@ from hypothesis import HealthCheck, find, given, settings
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, resolve_implementation
 from harness.cli import EXIT_FAILED, EXIT_OK
 from harness.exploration import explore
-from harness.observation import canonical_json, observe
+from harness.observation import observe
 from harness.repro import REPRO_DIR_ENV, Provenance, write_repro
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
+from harness.schedule_invariants import schedule_independent
 from harness.scheduling import Schedule
 from harness.strategies import scenarios
 
@@ -55,11 +56,18 @@ def test_every_fifo_check_of_the_corpus_passes_on_the_fault(fault: str) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios(max_groups=2, max_branches=8))
 def test_under_fifo_the_fault_observes_exactly_what_the_reference_does(fault: str, scenario: Scenario) -> None:
-    """Byte-identical observations, so every FIFO property (they only read observations) passes on it."""
+    """Under FIFO the fault agrees with the reference on everything tie order may not change.
+
+    Not byte for byte: ``SharedCursorExecutor``'s extra yield starts its branches
+    one loop pass later, so effects landing at the same instant as another
+    task's can interleave differently (drawn once: two groups of 3 and 5
+    branches). That interleaving is schedule-dependent in a correct executor
+    too, so it is no evidence of the fault; the fault itself needs a tie order.
+    """
     observed = observe(scenario, resolve_implementation(f"race_faults:{fault}"))
     reference = observe(scenario, REFERENCE)
     observed["implementation"] = reference["implementation"]
-    assert canonical_json(observed) == canonical_json(reference)
+    assert schedule_independent(observed) == schedule_independent(reference)
 
 
 @pytest.mark.parametrize("fault", RACE_FAULTS)
@@ -118,10 +126,11 @@ def test_a_property_failure_replays_with_the_printed_hint(tmp_path: Path) -> Non
     environment = {**os.environ, REPRO_DIR_ENV: str(tmp_path)}
     environment.pop("PYTHONPATH", None)
     failed = subprocess.run(
-        # The dev profile's 20 pairs find this race under seed 0; the ci profile's 40 derandomized ones miss it.
+        # A fault that nearly every drawn group shows (outputs reversed), so that the property fails under any
+        # seed and strategy: the subject here is the file and its hint, not how soon the search finds a race.
         [sys.executable, "-m", "pytest", "tests/properties/test_schedule_properties.py", "-k", "candidate", "-q",
          "-p", "no:cacheprovider", "-p", "no:xdist", "--harness-profile", "dev", "--hypothesis-seed", "0",
-         "--candidate", "race_faults:CompletionOrderExecutor"],
+         "--candidate", "faulty_executors:ReversedOrderExecutor"],
         cwd=project, env=environment, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert failed.returncode == 1, failed.stdout[-2000:]
@@ -132,4 +141,4 @@ def test_a_property_failure_replays_with_the_printed_hint(tmp_path: Path) -> Non
         [sys.executable, "-m", *shlex.split(hint)], cwd=project, env=environment, capture_output=True, text=True
     )
     assert replayed.returncode == 1, replayed.stdout + replayed.stderr
-    assert "tests.race_faults:CompletionOrderExecutor differs from reference" in replayed.stdout
+    assert "tests.faulty_executors:ReversedOrderExecutor differs from reference" in replayed.stdout
