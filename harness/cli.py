@@ -33,6 +33,9 @@ from harness.check import (
 from harness.crash import ImplementationCrash
 from harness.errors import CandidateError, HarnessError
 from harness.exploration import ExplorationLog, explore_result
+from harness.fuzz.database import parse_location
+from harness.fuzz.engine import FuzzPlan, run_fuzz
+from harness.fuzz.nightly import export_database, merge_shards
 from harness.gate.app import run_gate
 from harness.gate.config import load_reference_settings
 from harness.report.html import CheckRun, write_html_report
@@ -186,6 +189,25 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="print each command and its output as it runs"
     )
     gate.set_defaults(handler=_gate)
+
+    fuzz = commands.add_parser("fuzz", help="run the property tests on fresh seeds until a time budget is spent")
+    fuzz.add_argument("paths", nargs="*", default=["tests/properties"], help="test paths (default: tests/properties)")
+    fuzz.add_argument("--minutes", type=_positive_minutes, required=True, help="the time budget")
+    fuzz.add_argument("--workers", type=_positive, default=1, help="worker processes (default: 1)")
+    fuzz.add_argument("--candidate", metavar="MODULE:ATTR", help="the executor under test (default: extracted)")
+    fuzz.add_argument("--example-db", metavar="DB", help="the shared example database (default: HARNESS_EXAMPLE_DB)")
+    fuzz.add_argument("--out", type=Path, default=Path("artifacts/fuzz"), help="results folder (default: artifacts/fuzz)")
+    fuzz.set_defaults(handler=_fuzz)
+
+    export = commands.add_parser("export-db", help="copy a Redis example database into a directory database")
+    export.add_argument("source", metavar="SOURCE", help="redis://HOST:PORT/DB")
+    export.add_argument("target", type=Path, metavar="DIR", help="the directory database to write (merged into)")
+    export.set_defaults(handler=_export_db)
+
+    merge = commands.add_parser("merge-shards", help="merge the nightly shards' results and write their summary")
+    merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD", help="a shard's results folder")
+    merge.add_argument("--out", type=Path, required=True, help="the merged results folder")
+    merge.set_defaults(handler=_merge_shards)
     _add_phase_commands(commands.add_parser("phase", help="open, assess, close and list the phases of a refactor program"))
     return parser
 
@@ -215,6 +237,16 @@ def _add_phase_commands(phase: argparse.ArgumentParser) -> None:
     show = actions.add_parser("show", help="one phase as the ledger records it")
     show.add_argument("id", help="the phase's id")
     show.set_defaults(handler=_phase_show)
+
+
+def _positive_minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of minutes, got {text!r}")
+    return value
 
 
 def _add_reference_option(parser: argparse.ArgumentParser, text: str) -> None:
@@ -509,6 +541,31 @@ def _gate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out=out,
     )
 
+
+def _fuzz(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    extra: tuple[str, ...] = ()
+    if args.candidate:
+        resolve_implementation(args.candidate)
+        extra = ("--candidate", args.candidate)
+    if args.example_db:
+        parse_location(args.example_db, "--example-db")
+    check_output_path(args.out / "fuzz.txt", "--out")
+    plan = FuzzPlan(args.minutes, args.workers, tuple(args.paths), args.out, args.example_db, extra)
+    report = run_fuzz(plan, progress=err)
+    out.write(report.render() + "\n")
+    return EXIT_FAILED if report.failures else EXIT_OK
+
+
+def _export_db(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    copied = export_database(args.source, args.target)
+    out.write(f"{copied} examples from {args.source} in {args.target}\n")
+    return EXIT_OK
+
+
+def _merge_shards(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    summary = merge_shards(args.shards, args.out)
+    out.write(summary.markdown())
+    return EXIT_FAILED if summary.failures else EXIT_OK
 
 def _phase_open(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     opened = open_phase(OpenRequest(

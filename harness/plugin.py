@@ -32,6 +32,7 @@ its docstring.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, final
@@ -43,7 +44,9 @@ from harness.baselines import BaselineExtension, baseline_path, baseline_writing
 from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Implementation, resolve_implementation
 from harness.compare import diff_observations, format_differences
 from harness.errors import CandidateError, HarnessError
-from harness.gate.config import load_reference_settings
+from harness.fuzz.counting import STATS_ENV, ExampleCounter
+from harness.fuzz.database import select_database
+from harness.gate.config import load_reference_settings, read_tool_table
 from harness.observation import Observation, observe
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import Scenario
@@ -95,6 +98,26 @@ PROFILES: Final[dict[str, dict[str, Any]]] = {
         "database": None,
         "phases": (Phase.generate, Phase.target, Phase.shrink),
         "suppress_health_check": [HealthCheck.too_slow],
+    },
+    # Fresh seeds, a round at a time, for `harness fuzz` (its workers loop
+    # until the time budget is spent).
+    "fuzz": {
+        "max_examples": 500,
+        "derandomize": False,
+        "phases": _FAST_PHASES,
+        "deadline": None,
+        "print_blob": True,
+        "suppress_health_check": [HealthCheck.too_slow],
+    },
+    # Only what the example database holds: every stored example of every
+    # property (the reuse phase replays at most max_examples of them).
+    "replay": {
+        "max_examples": 100_000,
+        "phases": (Phase.reuse,),
+        "derandomize": False,
+        "deadline": None,
+        "print_blob": True,
+        "suppress_health_check": list(HealthCheck),
     },
 }
 
@@ -175,6 +198,10 @@ def pytest_configure(config: pytest.Config) -> None:
         chosen = choose_profile(config.getoption("harness_profile"), os.environ, config.getini("harness_profile"))
         if chosen is not None:
             settings.load_profile(hypothesis_profile_name(chosen))
+            config.stash[_PROFILE] = chosen
+    _use_example_database(config)
+    if os.environ.get(STATS_ENV):
+        config.pluginmanager.register(ExampleCounter(Path(os.environ[STATS_ENV])), "harness-example-counter")
     try:
         config.stash[_CANDIDATE] = resolve_implementation(config.getoption("candidate"))
     except CandidateError as exc:
@@ -220,6 +247,52 @@ def pytest_testnodedown(node: Any, error: object) -> None:
         log.extend_from(text)
 
 
+def _use_example_database(config: pytest.Config) -> None:
+    """Load the current profile again with the configured example database (``HARNESS_EXAMPLE_DB``, ``[tool.harness]``)."""
+    try:
+        table = read_tool_table(config.rootpath / "pyproject.toml", "tool.harness")
+        selected = select_database(os.environ, table)  # type: ignore[arg-type]
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if selected is None:
+        return
+    current = settings.get_current_profile_name()
+    with_database = f"{current}+example-db"
+    settings.register_profile(with_database, parent=settings.get_profile(current), database=selected.database)
+    settings.load_profile(with_database)
+    config.stash[_DATABASE] = selected.description
+    # One line, from the controlling process only (xdist workers open the same database).
+    if selected.notice and not hasattr(config, "workerinput"):
+        sys.stderr.write(selected.notice + "\n")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under the replay and fuzz profiles, skip every test that neither replays nor draws anything new."""
+    profile = config.stash.get(_PROFILE, None)
+    if profile not in ("replay", "fuzz"):
+        return
+    for item in items:
+        reason = _nothing_to_fuzz(getattr(item, "obj", None), replaying=profile == "replay")
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"{profile} profile: {reason}"))
+
+
+def _nothing_to_fuzz(test: object, *, replaying: bool) -> str | None:
+    if not getattr(test, "is_hypothesis_test", False):
+        return "not a property test"
+    # The settings a property runs under, its own @settings over the profile;
+    # hypothesis's own pytest plugin reads the same attribute.
+    chosen = getattr(test, "_hypothesis_internal_use_settings", None)
+    if chosen is None:
+        return None
+    if replaying and (chosen.database is None or Phase.reuse not in chosen.phases):
+        return "the property runs without the example database"
+    if not replaying and chosen.derandomize:
+        return "the property runs on a fixed seed"
+    return None
+
+
 def _reference(config: pytest.Config) -> Implementation | None:
     """The implementation ``--reference REV`` (or a phase id) names, or ``None`` for the frozen snapshot (imported when first used)."""
     spec = config.getoption("reference")
@@ -238,12 +311,16 @@ def _reference(config: pytest.Config) -> Implementation | None:
 def pytest_report_header(config: pytest.Config) -> str:
     candidate = config.stash.get(_CANDIDATE, None)
     name = candidate.name if candidate is not None else "?"
-    return f"harness: candidate {name}, hypothesis profile {settings.get_current_profile_name()}"
+    header = f"harness: candidate {name}, hypothesis profile {settings.get_current_profile_name()}"
+    database = config.stash.get(_DATABASE, None)
+    return header + (f", example database {database}" if database else "")
 
 
 _CANDIDATE = pytest.StashKey[Implementation]()
 _REFERENCE = pytest.StashKey[Implementation | None]()
 _LOG = pytest.StashKey[AgreementLog]()
+_PROFILE = pytest.StashKey[str]()
+_DATABASE = pytest.StashKey[str]()
 
 
 @final

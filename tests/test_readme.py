@@ -63,7 +63,7 @@ def test_the_commands_table_names_only_real_options() -> None:
     """Every ``--option`` in the commands table belongs to the subcommand of its row."""
     parser = build_parser()
     subparsers = next(action for action in parser._actions if action.dest == "command").choices
-    rows = re.findall(r"^\| `harness (\w+) ([^`]*)` \|", section("Commands"), flags=re.MULTILINE)
+    rows = re.findall(r"^\| `harness ([\w-]+) ([^`]*)` \|", section("Commands"), flags=re.MULTILINE)
     assert sorted(name for name, _ in rows) == sorted(subparsers)
     for name, usage in rows:
         known = {option for action in subparsers[name]._actions for option in action.option_strings}
@@ -173,7 +173,7 @@ def test_the_commands_table_names_only_real_short_options() -> None:
     """The one-letter options in the commands table (``-k``, ``-x``, ``-q``, ``-v``) belong to their row's subcommand."""
     parser = build_parser()
     subparsers = next(action for action in parser._actions if action.dest == "command").choices
-    rows = re.findall(r"^\| `harness (\w+) ([^`]*)` \|", section("Commands"), flags=re.MULTILINE)
+    rows = re.findall(r"^\| `harness ([\w-]+) ([^`]*)` \|", section("Commands"), flags=re.MULTILINE)
     for name, usage in rows:
         known = {option for action in subparsers[name]._actions for option in action.option_strings}
         for action in subparsers[name]._actions:  # `harness phase ACTION ...`: the actions' options too

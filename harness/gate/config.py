@@ -30,6 +30,7 @@ __all__ = [
     "load_config",
     "load_reference_settings",
     "phase_start",
+    "read_tool_table",
 ]
 
 DEFAULT_AREA = "harness/pipeline"
@@ -104,7 +105,7 @@ def load_config(
     """
     root = project_root.resolve()
     source = root / "pyproject.toml"
-    table = _read_table(source)
+    table = read_tool_table(source)
     retired = sorted(set(table) & set(_RETIRED))
     if retired:
         raise InvalidConfigError(source, f"{_TABLE}.{retired[0]}", _RETIRED[retired[0]])
@@ -159,7 +160,11 @@ def _default_area(root: Path, source: Path, area: str) -> PackageLocation:
         raise InvalidConfigError(root, "", problem) from None
 
 
-def _read_table(source: Path) -> Mapping[str, object]:
+def read_tool_table(source: Path, table: str = _TABLE) -> Mapping[str, object]:
+    """The table ``table`` (dotted) of the TOML file ``source``; empty when the file or the table is absent.
+
+    Raises InvalidConfigError for a file that is not TOML, or a key on the way that is no table.
+    """
     if not source.is_file():
         return {}
     try:
@@ -168,7 +173,7 @@ def _read_table(source: Path) -> Mapping[str, object]:
         raise InvalidConfigError(source, "", f"not valid TOML: {error}") from error
     current: dict[str, object] = document
     walked: list[str] = []
-    for part in _TABLE.split("."):
+    for part in table.split("."):
         walked.append(part)
         found = current.get(part, {})
         if not isinstance(found, dict):
@@ -263,7 +268,7 @@ def load_reference_settings(project_root: Path, *, area: str | None = None) -> t
     """
     root = project_root.resolve()
     source = root / "pyproject.toml"
-    table = _read_table(source)
+    table = read_tool_table(source)
     where, key = (_COMMAND_LINE, "--area") if area is not None else (str(source), f"{_TABLE}.area")
     spelled = area if area is not None else _string(source, table, "area", DEFAULT_AREA)
     path = PurePosixPath(spelled)

@@ -1,0 +1,85 @@
+"""``harness fuzz``: workers loop over fresh seeds until the budget is spent; each distinct failure gets a repro file.
+
+Runs the real command on a temporary project holding one property, with the
+planted ``ReversedOrderExecutor`` as the candidate, so that every round fails
+the same way: the report must count it once.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from cli_support import run_cli
+from harness.fuzz.engine import FuzzPlan, failures_in_junit, run_fuzz
+from test_shared_database import FAULTY, TESTS, fresh_copy
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = fresh_copy(tmp_path / "project")
+    monkeypatch.chdir(copy)
+    for name in [name for name in os.environ if name.startswith("HARNESS_") or name == "CI"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
+    return copy
+
+
+def test_two_workers_share_the_database_and_report_one_distinct_failure(project: Path) -> None:
+    progress = io.StringIO()
+    plan = FuzzPlan(0.05, 2, ("test_planted.py",), project / "out", database=str(project / "shared-db"),
+                    pytest_args=("--candidate", FAULTY), grace_s=120)  # fmt: skip
+    report = run_fuzz(plan, progress=progress)
+    assert report.rounds >= 2
+    assert [failure.test for failure in report.failures] == ["test_planted.py::test_side_by_side"]
+    repro = report.failures[0].repro
+    assert repro is not None and Path(repro).is_file() and Path(repro).parent == project / "out" / "repro"
+    assert report.counts.examples["test_planted.py::test_side_by_side"] >= 2
+    assert report.counts.failed["test_planted.py::test_side_by_side"] >= 2
+    assert "test_planted.py::test_not_a_property" not in report.counts.examples
+    assert any((project / "shared-db").rglob("*")), "nothing was saved in the shared database"
+    assert progress.getvalue().startswith("fuzz 0:00/0:03  workers 2  ")
+    assert "failures" in progress.getvalue()
+    rendered = report.render()
+    assert "1 distinct failures" in rendered and f"harness repro {repro}" in rendered
+
+
+def test_the_command_exits_1_on_a_failure_and_names_the_replay(project: Path) -> None:
+    code, out, err = run_cli("fuzz", "test_planted.py", "--minutes", "0.02", "--workers", "1",
+                             "--candidate", FAULTY, "--out", "results")  # fmt: skip
+    assert code == 1, err
+    assert "FAILED test_planted.py::test_side_by_side: " in out
+    assert "harness repro results/repro/side-by-side.toml" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["--minutes", "0"], "--minutes: expected a positive number of minutes, got '0'"),
+     (["--minutes", "1", "--workers", "none"], "--workers: expected a positive integer, got 'none'"),
+     (["--minutes", "1", "--example-db", "ftp://x"], "--example-db: expected a directory, redis://HOST:PORT/DB"),
+     (["--minutes", "1", "--candidate", "nowhere:Nothing"], "nowhere")],  # fmt: skip
+)
+def test_bad_input_is_one_line_and_exit_2(
+    project: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli("fuzz", *argv)
+    err += capsys.readouterr().err  # argparse writes its usage errors to sys.stderr
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (project / "artifacts").exists()
+
+
+def test_junit_failures_carry_the_first_message_line_and_the_repro_file(tmp_path: Path) -> None:
+    report = tmp_path / "r.xml"
+    report.write_text(
+        '<testsuites><testsuite><testcase classname="tests.properties.test_x" name="test_y[candidate]">'
+        '<failure message="AssertionError: order&#10;repro file: a/b.toml  (replay: harness repro a/b.toml)">'
+        'trace</failure></testcase><testcase classname="t" name="ok"/></testsuite></testsuites>',
+        encoding="utf-8",
+    )
+    [failure] = failures_in_junit(report)
+    assert failure.test == "tests/properties/test_x.py::test_y[candidate]"
+    assert (failure.message, failure.repro) == ("AssertionError: order", "a/b.toml")
+    assert failures_in_junit(tmp_path / "missing.xml") == []
