@@ -402,6 +402,50 @@ HOLES = {
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
         ("rm-plain-descriptor-duplicates-and-padded-audit-refs",),
     ),
+    # Stage 0 taken for the source before asking whether the pipeline runs it: a
+    # literal input's `from = -1` (harness stage 0) was run as a source's first answer.
+    "literal-stage-zero-run-as-the-source": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                "        if not self._runs_stage(stage):\n"
+                "            # A `from` outside the pipeline names mlld's internal index.\n"
+                '            return StageFailure(f"there is no stage {stage - 1 + self._first_entry}")\n'
+                "        if stage == 0:\n"
+                "            return await self._run_source(context)\n",
+                "        if stage == 0:\n"
+                "            return await self._run_source(context)\n"
+                "        if not self._runs_stage(stage):\n"
+                '            return StageFailure(f"there is no stage {stage - 1 + self._first_entry}")\n',
+            ),
+        ),
+        ("rm-literal-retry-from-before-input",),
+    ),
+    # The same order in the names: a literal's stage 0 started or failed as `__source__`, not `unknown`.
+    "literal-stage-zero-started-as-the-source": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                '    def entry_name(self, stage: int) -> str:\n        if not self._runs_stage(stage):\n            return "unknown"\n'
+                '        if stage == 0:\n            return "__source__"\n',
+                '    def entry_name(self, stage: int) -> str:\n        if stage == 0:\n            return "__source__"\n'
+                '        if not self._runs_stage(stage):\n            return "unknown"\n',
+            ),
+        ),
+        ("rm-literal-retry-from-before-input",),
+    ),
+    "literal-stage-zero-failed-as-the-source": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                '    def failed_command_name(self, stage: int) -> str:\n        if not self._runs_stage(stage):\n'
+                '            return "unknown"\n        if stage == 0:\n            return "__source__"\n',
+                '    def failed_command_name(self, stage: int) -> str:\n        if stage == 0:\n'
+                '            return "__source__"\n        if not self._runs_stage(stage):\n            return "unknown"\n',
+            ),
+        ),
+        ("rm-literal-retry-from-before-input",),
+    ),
 }
 
 
