@@ -37,6 +37,8 @@ class Hole:
     file: str
     replacements: tuple[tuple[str, str], ...]
     scenarios: tuple[str, ...]
+    # What the check reports: a mismatch, or a crash when the mistake raises where the reference does not.
+    verdict: str = "MISMATCH"
 
 
 HOLES = {
@@ -446,6 +448,34 @@ HOLES = {
         ),
         ("rm-literal-retry-from-before-input",),
     ),
+    # The entry looked up before the stage-0 test: with a source and no entry,
+    # stage 0 reads entries[-1] of an empty pipeline and the run raises.
+    "source-alone-started-after-an-entry-lookup": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                '            return "unknown"\n        if stage == 0:\n            return "__source__"\n'
+                "        entry = self._entries[stage - 1]\n        if isinstance(entry, Command):\n",
+                '            return "unknown"\n        entry = self._entries[stage - 1]\n'
+                '        if stage == 0:\n            return "__source__"\n        if isinstance(entry, Command):\n',
+            ),
+        ),
+        ("rm-source-alone-retries-then-fails",),
+        "CRASHED",
+    ),
+    "source-alone-failed-after-an-entry-lookup": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                '            return "unknown"\n        if stage == 0:\n            return "__source__"\n'
+                "        entry = self._entries[stage - 1]\n        return entry.name",
+                '            return "unknown"\n        entry = self._entries[stage - 1]\n'
+                '        if stage == 0:\n            return "__source__"\n        return entry.name',
+            ),
+        ),
+        ("rm-source-alone-retries-then-fails",),
+        "CRASHED",
+    ),
 }
 
 
@@ -462,7 +492,7 @@ def test_each_former_hole_fails_the_check_on_every_scenario_that_pins_it(tmp_pat
     result = run_check(planted(tmp_path, hole), list(hole.scenarios))
     assert result.returncode == 1, result.stdout + result.stderr
     for scenario in hole.scenarios:
-        assert f"MISMATCH         {scenario}\n" in result.stdout, result.stdout
+        assert f"{hole.verdict:<17}{scenario}\n" in result.stdout, result.stdout
     assert f"total: 0 passed, {len(hole.scenarios)} failed" in result.stdout
 
 
