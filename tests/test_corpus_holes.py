@@ -37,6 +37,8 @@ class Hole:
     file: str
     replacements: tuple[tuple[str, str], ...]
     scenarios: tuple[str, ...]
+    # What the check reports: a mismatch, or a crash when the mistake raises where the reference does not.
+    verdict: str = "MISMATCH"
 
 
 HOLES = {
@@ -402,6 +404,78 @@ HOLES = {
         (("        if ref is not None:\n            if ref in", "        if audit_ref is not None:\n            if ref in"),),
         ("rm-plain-descriptor-duplicates-and-padded-audit-refs",),
     ),
+    # Stage 0 taken for the source before asking whether the pipeline runs it: a
+    # literal input's `from = -1` (harness stage 0) was run as a source's first answer.
+    "literal-stage-zero-run-as-the-source": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                "        if not self._runs_stage(stage):\n"
+                "            # A `from` outside the pipeline names mlld's internal index.\n"
+                '            return StageFailure(f"there is no stage {stage - 1 + self._first_entry}")\n'
+                "        if stage == 0:\n"
+                "            return await self._run_source(context)\n",
+                "        if stage == 0:\n"
+                "            return await self._run_source(context)\n"
+                "        if not self._runs_stage(stage):\n"
+                '            return StageFailure(f"there is no stage {stage - 1 + self._first_entry}")\n',
+            ),
+        ),
+        ("rm-literal-retry-from-before-input",),
+    ),
+    # The same order in the names: a literal's stage 0 started or failed as `__source__`, not `unknown`.
+    "literal-stage-zero-started-as-the-source": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                '    def entry_name(self, stage: int) -> str:\n        if not self._runs_stage(stage):\n            return "unknown"\n'
+                '        if stage == 0:\n            return "__source__"\n',
+                '    def entry_name(self, stage: int) -> str:\n        if stage == 0:\n            return "__source__"\n'
+                '        if not self._runs_stage(stage):\n            return "unknown"\n',
+            ),
+        ),
+        ("rm-literal-retry-from-before-input",),
+    ),
+    "literal-stage-zero-failed-as-the-source": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                '    def failed_command_name(self, stage: int) -> str:\n        if not self._runs_stage(stage):\n'
+                '            return "unknown"\n        if stage == 0:\n            return "__source__"\n',
+                '    def failed_command_name(self, stage: int) -> str:\n        if stage == 0:\n'
+                '            return "__source__"\n        if not self._runs_stage(stage):\n            return "unknown"\n',
+            ),
+        ),
+        ("rm-literal-retry-from-before-input",),
+    ),
+    # The entry looked up before the stage-0 test: with a source and no entry,
+    # stage 0 reads entries[-1] of an empty pipeline and the run raises.
+    "source-alone-started-after-an-entry-lookup": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                '            return "unknown"\n        if stage == 0:\n            return "__source__"\n'
+                "        entry = self._entries[stage - 1]\n        if isinstance(entry, Command):\n",
+                '            return "unknown"\n        entry = self._entries[stage - 1]\n'
+                '        if stage == 0:\n            return "__source__"\n        if isinstance(entry, Command):\n',
+            ),
+        ),
+        ("rm-source-alone-retries-then-fails",),
+        "CRASHED",
+    ),
+    "source-alone-failed-after-an-entry-lookup": Hole(
+        "harness/pipeline/executor.py",
+        (
+            (
+                '            return "unknown"\n        if stage == 0:\n            return "__source__"\n'
+                "        entry = self._entries[stage - 1]\n        return entry.name",
+                '            return "unknown"\n        entry = self._entries[stage - 1]\n'
+                '        if stage == 0:\n            return "__source__"\n        return entry.name',
+            ),
+        ),
+        ("rm-source-alone-retries-then-fails",),
+        "CRASHED",
+    ),
 }
 
 
@@ -418,7 +492,7 @@ def test_each_former_hole_fails_the_check_on_every_scenario_that_pins_it(tmp_pat
     result = run_check(planted(tmp_path, hole), list(hole.scenarios))
     assert result.returncode == 1, result.stdout + result.stderr
     for scenario in hole.scenarios:
-        assert f"MISMATCH         {scenario}\n" in result.stdout, result.stdout
+        assert f"{hole.verdict:<17}{scenario}\n" in result.stdout, result.stdout
     assert f"total: 0 passed, {len(hole.scenarios)} failed" in result.stdout
 
 
