@@ -119,8 +119,9 @@ def test_the_timeline_shown_is_what_harness_run_prints(capsys: pytest.CaptureFix
     assert capsys.readouterr().out.endswith(shown)
 
 
-def test_the_plugin_example_passes_in_a_fresh_project(pytester: pytest.Pytester) -> None:
+def test_the_plugin_example_passes_in_a_fresh_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """The README's plugin example is a working test file for a user's project."""
+    monkeypatch.delenv("CI", raising=False)  # a developer's first run: under CI, --snapshot-update refuses to write
     example = next(body for body in blocks("python") if "def test_two_branches" in body)
     scenario = (ROOT / "baselines" / "ref-parallel-basic.toml").read_text(encoding="utf-8")
     pytester.makefile(".toml", **{"scenarios/two-branches": scenario})
