@@ -17,17 +17,24 @@ Rounds, not one endless pytest session: hypothesis counts examples, not time,
 and a session that ends writes its JUnit report and repro files; a round is
 short (the profile's 500 examples a property, seconds to a minute), so the budget is overrun by at
 most one grace period.
+
+A ``SIGTERM`` to the command (a cancelled CI job, a ``kill``) is turned into
+an exit through the same ``finally`` that stops the workers at the end of the
+budget, so no pytest round outlives the command that started it.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
+import threading
 import sys
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO, final
@@ -176,6 +183,30 @@ def run_fuzz(
     if plan.database is not None:
         child_environ[EXAMPLE_DB_ENV] = plan.database
     workers = [_Worker(number, plan, child_environ) for number in range(1, plan.workers + 1)]
+    with _terminate_as_exit():
+        return _run_workers(plan, workers, progress, clock)
+
+
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """While running, ``SIGTERM`` raises ``SystemExit(143)`` (the shell's code for it), so ``finally`` blocks run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def _exit(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_workers(
+    plan: FuzzPlan, workers: Sequence[_Worker], progress: TextIO | None, clock: Callable[[], float]
+) -> FuzzReport:
     started = clock()
     budget_end, hard_end = started + plan.minutes * 60, started + plan.minutes * 60 + plan.grace_s
     last_line = 0.0

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +87,40 @@ def test_junit_failures_carry_the_first_message_line_and_the_repro_file(tmp_path
     assert failure.test == "tests/properties/test_x.py::test_y[candidate]"
     assert (failure.message, failure.repro) == ("AssertionError: order", "a/b.toml")
     assert failures_in_junit(tmp_path / "missing.xml") == []
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by its new parent, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc to see the worker processes")
+def test_a_terminated_command_stops_its_workers(project: Path) -> None:
+    # Planted mistake, seen caught: without _terminate_as_exit in run_fuzz, SIGTERM killed the
+    # command at once and both pytest rounds ran on, orphaned, to the end of their examples.
+    command = [sys.executable, "-m", "harness", "fuzz", "test_planted.py", "--minutes", "5", "--workers", "2",
+               "--out", "results"]  # fmt: skip
+    fuzz = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(fuzz.pid)) < 2:
+            assert fuzz.poll() is None and time.monotonic() < deadline, fuzz.communicate()
+            time.sleep(0.05)
+        fuzz.send_signal(signal.SIGTERM)
+        fuzz.wait(timeout=60)
+    finally:
+        fuzz.kill()
+        fuzz.communicate()
+    assert not [pid for pid in workers if _alive(pid)]
+    assert fuzz.returncode == 128 + signal.SIGTERM
