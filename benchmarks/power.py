@@ -90,6 +90,9 @@ SUITE_EXCLUDED: Final = (
     # it plants mistakes in the area's source text and copies it, which under
     # mutmut is the trampolined code
     "tests/test_reference_isolation.py",
+    # it makes refactor-shaped mutants of the area's source text and checks them in a
+    # copy; under mutmut that text is the trampolined code, with every function many times
+    "tests/test_refactor_mutants.py",
 )
 SELECTIONS: Final = ("corpus", "suite")
 # One process, the tests in file order. The suite's property tests run on a fixed seed, which
