@@ -46,8 +46,12 @@ draws, and a feature left off is absent from the whole scenario. Rare
 conjunctions (a cap of 0 with overlapping branches and no pacing, pacing at
 one worker, a group retry while siblings wait for a worker) stop being
 diluted by every other feature, and a feature that is on is drawn often (a
-raise in half the branches, a retry in the last group three times in five,
-so that the groups before it run to the end). ``emphasis`` names features a
+retry in the last group three times in five, so that the groups before it
+run to the end). Each group then draws how it uses the scenario's features:
+with raising branches on, a group raises not at all, in one branch in five,
+or in one in two; with labels on, it mixes labellings or labels every
+branch's command. A clean group after a failing one, or a labelled input
+beside a group of labelled commands, is then an even draw. ``emphasis`` names features a
 property depends on: those are on in seven draws in eight; ``quiet`` those
 that hide what it reads: on in one in four (per-property strategies).
 
@@ -156,10 +160,11 @@ _ENV_LIMITS = st.sampled_from(ENV_LIMITS)
 _DELAYS = st.one_of(st.just(0), st.sampled_from((5, 10, 100)), st.integers(min_value=0, max_value=500))
 _PACED = st.one_of(st.sampled_from((5, 10, 100)), st.integers(min_value=1, max_value=500))
 # One worker is where pacing and ordering mistakes show most: a cap of 1 (four in seven), 0 (the falsy one) or below.
-_ONE_WORKER_CAPS = st.sampled_from((1, 0, 1, 0, 1, 1, -1))
+_ONE_WORKER_CAPS = st.sampled_from((1, 0, 1, 0, 1, 0, 1, -1))
 _EXPLICIT_CAPS = st.integers(min_value=2, max_value=16)
 _SET_ENV_LIMITS = st.sampled_from(ENV_LIMITS[1:])
-_STRUCTURED_INPUTS = st.sampled_from(INPUTS[1:])
+# Containers twice: only their data can be changed in place by a branch that mutates its input.
+_STRUCTURED_INPUTS = st.sampled_from((*INPUTS[1:], *(value for value in INPUTS[1:] if isinstance(value, (dict, list)))))
 _LABEL_SETS = st.sampled_from(_LABEL_CHOICES)
 _EFFECT_CHOICES: Final = ((), (RECORDING_EFFECT,), (FAILING_EFFECT,))
 _INPUTS = st.sampled_from(INPUTS)
@@ -317,20 +322,50 @@ def _askers(width: int) -> st.SearchStrategy[int]:
     return st.sampled_from((0,) * width + tuple(range(width)))
 
 
+_RAISE_LEVELS: Final = ((_PLAIN_ANSWERS, ()), (_PLAIN_ANSWERS, _RAISING_ANSWERS), (_PLAIN_ANSWERS[:1], _RAISING_ANSWERS))
+"""With ``raises`` on, how one group answers (plain answers, raising ones): cleanly (no raise and no look-alike, so it
+publishes no marker), raising in one branch in two, or in four in five."""
+_COMMAND_LABELLINGS: Final = tuple(labelling for labelling in _LABELLINGS if labelling[0])
+"""The labellings that label the branch's command itself."""
+
+
 @lru_cache(maxsize=None)
-def _branch_choices(features: frozenset[str]) -> _BranchChoices:
-    answers = _PLAIN_ANSWERS
-    if "raises" in features:
-        answers += _RAISING_ANSWERS
-    if "look-alikes" in features:
+def _branch_choices(
+    features: frozenset[str], level: tuple[tuple[str, ...], tuple[str, ...]] = _RAISE_LEVELS[1],
+    command_labelled: bool = False,
+) -> _BranchChoices:
+    plain, raising = level
+    answers = plain + raising if "raises" in features else _PLAIN_ANSWERS
+    if "look-alikes" in features and ("raises" not in features or raising):
         answers += _LOOK_ALIKE_ANSWERS
+    labellings = _LABELLINGS[:1]
+    if "labels" in features:
+        labellings = _COMMAND_LABELLINGS if command_labelled else _LABELLINGS
     return _BranchChoices(
         answers=answers,
         durations=_DURATIONS_BRIEF if "brief" in features else _DURATIONS_ALL,
-        labellings=_LABELLINGS if "labels" in features else _LABELLINGS[:1],
+        labellings=labellings,
         effects=_EFFECT_CHOICES if "effects" in features else _EFFECT_CHOICES[:1],
         mutates=(False, True) if "structured-input" in features else (False,),
     )
+
+
+@lru_cache(maxsize=None)
+def _group_choices(features: frozenset[str]) -> st.SearchStrategy[_BranchChoices]:
+    """What the branches of one group may be, drawn per group (swarm testing inside the scenario).
+
+    A feature on for the scenario is not used evenly by all its groups: with
+    ``raises`` a group raises not at all, lightly or heavily, and with
+    ``labels`` a group either mixes labellings or labels every branch's
+    command. A clean group beside a failing one, or a group whose branches all
+    carry labels, is then an even draw instead of a rare one. The plain mode
+    comes first, where a group shrinks.
+    """
+    raise_levels = _RAISE_LEVELS if "raises" in features else _RAISE_LEVELS[:1]
+    labellings = (False, True) if "labels" in features else (False,)
+    return st.sampled_from(tuple(
+        _branch_choices(features, raising, labelled) for labelled in labellings for raising in raise_levels
+    ))  # fmt: skip
 
 
 _ALL_FEATURES: Final = frozenset(FEATURES)
@@ -365,15 +400,19 @@ def _sequential(
 
 @lru_cache(maxsize=None)
 def _widths(max_branches: int) -> st.SearchStrategy[int]:
-    """1 to 4 branches nine times in ten, otherwise 5 to ``max_branches``; one draw, which shrinks to 1."""
+    """1 to 4 branches nine times in ten, otherwise 5 to ``max_branches``; one draw, which shrinks to 1.
+
+    A lone branch shows no concurrency, so 2 to 4 come about three times as
+    often as 1. The widths are listed in increasing order and drawn evenly
+    (``sampled_from``), so a smaller choice is never a wider group and a
+    failure shrinks one branch at a time.
+    """
     narrow = min(4, max_branches)
-
-    def width(choice: int) -> int:
-        if choice < 90 or max_branches <= narrow:
-            return 1 + choice % narrow
-        return narrow + 1 + (choice - 90) * (max_branches - narrow - 1) // 9
-
-    return st.integers(min_value=0, max_value=99).map(width)
+    weights = {1: 12, **{width: (90 - 12) // (narrow - 1) for width in range(2, narrow + 1)}} if narrow > 1 else {1: 90}
+    listed = [width for width, weight in weights.items() for _ in range(weight)]
+    wide = range(narrow + 1, max_branches + 1)
+    listed += [wide[index * len(wide) // 10] for index in range(10)] if wide else [narrow] * 10
+    return st.sampled_from(tuple(listed))
 
 
 @lru_cache(maxsize=None)
@@ -438,7 +477,7 @@ def _scenarios(
     quiet: frozenset[str],
 ) -> Scenario:
     features = _draw_features(draw, emphasis, quiet)
-    choices = _branch_choices(features)
+    group_choices = _group_choices(features)
     # The input first: draws made early vary most evenly across examples.
     value = draw(_STRUCTURED_INPUTS) if "structured-input" in features else INPUTS[0]
     kind = draw(_INPUT_KINDS)
@@ -457,6 +496,7 @@ def _scenarios(
             labels = draw(_LABEL_SETS) if labelled else ()
             commands[before] = _sequential(before, labels, retry_until, limit)
             stages.append(before)
+        choices = draw(group_choices)
         width = draw(widths)
         # A retry fails its group's stage and ends the run: only the last group asks, so the others run out.
         retry = draw(_GROUP_RETRIES) if "group-retries" in features and group == count else None

@@ -455,7 +455,7 @@ EMPHASIS: Final[Mapping[str, tuple[str, ...]]] = {
 QUIET: Final[Mapping[str, tuple[str, ...]]] = {
     "declaration-order": ("group-retries", "one-worker", "brief"),
     "cap": ("pacing", "group-retries", "brief"),
-    "markers": ("one-worker", "pacing", "group-retries"),
+    "markers": ("one-worker", "pacing", "group-retries", "brief", "sequential-stages"),
     "labels": ("group-retries",),
     "events": ("group-retries",),
     SIDE_BY_SIDE: ("group-retries",),
@@ -464,9 +464,22 @@ QUIET: Final[Mapping[str, tuple[str, ...]]] = {
 of no duration never overlap): on in one draw in four."""
 
 
+ALSO_EMPHASIZED: Final[Mapping[str, tuple[str, ...]]] = {
+    "schedule": ("one-worker",),
+}
+"""Features a property wants in about two draws in three: half its draws come from a second strategy that also
+emphasizes them. The schedule reads pacing both at one worker (each start paced after the previous one) and at
+several (workers waiting at the gate together), so neither may crowd out the other."""
+
+
 def property_scenarios(name: str, *, carried_state: bool = False) -> st.SearchStrategy[Scenario]:
     """The drawn scenarios property ``name`` runs on: the shared strategies, weighted for what it reads."""
-    return scenarios(carried_state=carried_state, emphasis=EMPHASIS[name], quiet=QUIET.get(name, ()))
+    weighted = scenarios(carried_state=carried_state, emphasis=EMPHASIS[name], quiet=QUIET.get(name, ()))
+    if name not in ALSO_EMPHASIZED:
+        return weighted
+    emphasis = (*EMPHASIS[name], *ALSO_EMPHASIZED[name])
+    quiet = tuple(feature for feature in QUIET.get(name, ()) if feature not in emphasis)
+    return st.one_of(weighted, scenarios(carried_state=carried_state, emphasis=emphasis, quiet=quiet))
 
 
 def rare_observations(scenario: Scenario, observation: Observation) -> dict[str, int]:

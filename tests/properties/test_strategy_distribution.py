@@ -101,8 +101,12 @@ def test_draws_with_carried_state_reach_every_part_and_later_runs(part: str, car
     assert share >= floor, f"{part}: {share:.0%} of draws, expected >= {floor:.0%}"
 
 
+SHARE_DRAWS = 1000
+"""Draws for a feature's share: 200 leave it within about 0.1 of where 1000 settle, too coarse for a bound."""
+
+
 def _paced_share(strategy: st.SearchStrategy[Scenario]) -> float:
-    sample = props.drawn_sample(strategy, DRAWS)
+    sample = props.drawn_sample(strategy, SHARE_DRAWS)
     return sum(1 for scenario in sample if scenario.delay_ms) / len(sample)
 
 
@@ -111,8 +115,8 @@ def test_an_emphasized_feature_is_drawn_more_often_and_a_quiet_one_less() -> Non
 
     Shown to fail, in a temporary copy, when emphasis was read as quiet (the two shares swapped).
     """
-    assert _paced_share(scenarios(emphasis=("pacing",))) >= 0.6
-    assert _paced_share(scenarios(quiet=("pacing",))) <= 0.4
+    assert _paced_share(scenarios(emphasis=("pacing",))) >= 0.7
+    assert _paced_share(scenarios(quiet=("pacing",))) <= 0.35
 
 
 @pytest.mark.parametrize(("emphasis", "quiet"), [(("pacng",), ()), ((), ("caps", "nope")), (("caps",), ("caps",))])
