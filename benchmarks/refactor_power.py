@@ -15,12 +15,18 @@ after the check. Statuses:
   broke it: the candidate answered values the harness cannot read (exit 2,
   ``its events or values do not have the shape the harness reads``), or the
   harness raised in code it shares with the candidate (the scenario builder
-  makes values with ``harness.pipeline``). Detected (the check fails), and
-  shown in a column of its own.
+  makes values with ``harness.pipeline``), or ran out of memory on what the
+  candidate built (a value that holds the whole pipeline, a loop that keeps
+  recording). Detected (the check fails), and shown in a column of its own.
+  Each check runs under an address-space limit of :data:`MEMORY_LIMIT`, so
+  that such a mutant ends in a ``MemoryError`` the runner reports instead of
+  in the system's out-of-memory killer, which would take the machine's other
+  checks with it.
 - ``survived``: the check exited 0.
 - ``unparsable`` and ``no-import``: the mutated module does not compile, or
   ``harness.cli`` or the module does not import. Counted apart, never as kills.
-- ``error``: the diff did not apply: the run fails, since nothing was measured.
+- ``error``: the diff did not apply, or the check died of a signal (killed
+  from outside): the run fails, since nothing was measured.
 
 The score is ``detected / (imported - equivalent)``, where ``equivalent``
 counts the survivors whose verdict (``benchmarks/refactor_verdicts/MODULE.toml``,
@@ -47,7 +53,9 @@ import hashlib
 import json
 import os
 import queue
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -68,6 +76,8 @@ AREA: Final = "harness/pipeline"
 COPIED: Final = ("harness", "baselines")
 DETECTED: Final = frozenset({"killed", "timeout", "check-error"})
 NOT_IMPORTED: Final = frozenset({"unparsable", "no-import"})
+MEMORY_LIMIT: Final = 4 * 1024**3
+"""Bytes of address space a check may map; a clean check maps well under 1 GiB."""
 NO_IMPORT_EXIT: Final = 97
 HARNESS_RAISED_EXIT: Final = 98
 # Imports the CLI and the mutated module apart from the check, so that a
@@ -190,6 +200,26 @@ def _environment(copy: Path) -> dict[str, str]:
     return environment
 
 
+def _limit_memory() -> None:
+    """In the check's process, before it starts: at most :data:`MEMORY_LIMIT` of address space."""
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def _status(returncode: int) -> str:
+    statuses = {0: "survived", 1: "killed", 2: "check-error", HARNESS_RAISED_EXIT: "check-error", NO_IMPORT_EXIT: "no-import"}
+    return statuses.get(returncode, "error")
+
+
+def _death(returncode: int) -> str:
+    """How a check that exited ``returncode`` ended, for the report."""
+    if returncode >= 0:
+        return f"exit {returncode}"
+    try:
+        return f"killed by {signal.Signals(-returncode).name}"
+    except ValueError:
+        return f"killed by signal {-returncode}"
+
+
 def test_mutant(copy: Path, mutant: Mutant, timeout: float) -> Outcome:
     """Apply the mutant's diff to the clean copy, run the check there, and take the diff back."""
     try:
@@ -214,14 +244,14 @@ def test_mutant(copy: Path, mutant: Mutant, timeout: float) -> Outcome:
             text=True,
             timeout=timeout,
             check=False,
+            preexec_fn=_limit_memory,
         )
     except subprocess.TimeoutExpired:
         return Outcome(mutant, "timeout")
     finally:
         target.write_bytes(clean)
-    statuses = {0: "survived", 1: "killed", 2: "check-error", HARNESS_RAISED_EXIT: "check-error", NO_IMPORT_EXIT: "no-import"}
-    status = statuses.get(ran.returncode, "error")
-    detail = "" if status in ("survived", "killed") else f"exit {ran.returncode}: {(ran.stdout + ran.stderr)[-2000:]}"
+    status = _status(ran.returncode)
+    detail = "" if status in ("survived", "killed") else f"{_death(ran.returncode)}: {(ran.stdout + ran.stderr)[-2000:]}"
     return Outcome(mutant, status, detail)
 
 

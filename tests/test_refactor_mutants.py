@@ -229,3 +229,25 @@ def test_a_check_the_mutant_breaks_is_detected_in_its_own_column(copy: Path) -> 
     assert outcome.status == "check-error", outcome.detail
     tally = runner.Tally.of([outcome], {})
     assert (tally.detected, tally.check_errors, tally.imported) == (1, 1, 1)
+
+
+def test_a_mutant_that_exhausts_memory_is_detected_not_a_lost_measurement(copy: Path) -> None:
+    """A check that runs out of memory on what the mutant built fails, and the runner counts it detected.
+
+    The executor's ``MemoryError`` is a crash of the candidate (``CRASHED``,
+    exit 1); one in the harness's own code, serializing what the candidate
+    built, is a check error. Without the runner's address-space limit the
+    system's out-of-memory killer ended such checks with SIGKILL, which the
+    runner can only call ``error`` (not measured, the run fails). Removing
+    ``preexec_fn=_limit_memory`` in a temporary copy makes this test fail:
+    the mutant's untouched pages cost nothing then, and it survives.
+    """
+    source = (ROOT / CACHE).read_text(encoding="utf-8")
+    anchor = "    def set(self, index: int, value: StructuredValue) -> None:\n"
+    assert anchor in source
+    # every stored value keeps 1 GiB more mapped: the fifth passes the limit
+    hog = anchor + "        _KEPT.append(bytearray(1024**3))\n"
+    greedy = mutant_of(source, source.replace(anchor, hog, 1) + "\n_KEPT: list[bytearray] = []\n")
+    outcome = runner.test_mutant(copy, greedy, timeout=120)
+    assert outcome.status in runner.DETECTED, outcome.detail
+    assert (copy / CACHE).read_text(encoding="utf-8") == source
