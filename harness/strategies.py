@@ -41,19 +41,21 @@ Each draw starts as swarm testing does: it first picks which of the
 :data:`FEATURES` it may use (pacing, one worker, an explicit cap of 2 to 16,
 an environment limit, brief branches, raising branches, marker and retry
 look-alikes, a retry inside the last group, labels, effects, a structured
-input with mutating branches, sequential stages), each on for half the
+input with mutating branches, sequential stages, and recovery: a last group
+that answers cleanly after groups that may fail), each on for half the
 draws, and a feature left off is absent from the whole scenario. Rare
 conjunctions (a cap of 0 with overlapping branches and no pacing, pacing at
 one worker, a group retry while siblings wait for a worker) stop being
 diluted by every other feature, and a feature that is on is drawn often (a
 retry in the last group three times in five, so that the groups before it
 run to the end). Each group then draws how it uses the scenario's features:
-with raising branches on, a group raises not at all, in one branch in five,
-or in one in two; with labels on, it mixes labellings or labels every
-branch's command. A clean group after a failing one, or a labelled input
-beside a group of labelled commands, is then an even draw. ``emphasis`` names features a
-property depends on: those are on in seven draws in eight; ``quiet`` those
-that hide what it reads: on in one in four (per-property strategies).
+with raising branches on, a group answers cleanly (no raise, no look-alike),
+raises in one branch in two, or in four in five; with labels on, it mixes
+labellings or labels every branch's command. A clean group after a failing
+one, or a labelled input beside a group of labelled commands, is then an
+even draw. ``emphasis`` names features a property depends on: those are on
+in seven draws in eight; ``quiet`` those that hide what it reads: on in one
+in four (per-property strategies).
 
 Every choice shrinks toward the plain case (a text answer, no labels, no
 pacing, one branch, one group), and names derive from positions (``g1b0``
@@ -113,7 +115,7 @@ GROUP_RETRIES: Final = (None, None, "retry", "signal", "retry-text")
 """With group retries on, how the last group asks for a retry, if it does: three times in five."""
 FEATURES: Final = (
     "pacing", "one-worker", "caps", "environment", "brief", "raises", "look-alikes", "group-retries", "labels", "effects",
-    "structured-input", "sequential-stages",
+    "structured-input", "sequential-stages", "recovery",
 )
 """What a draw may use, chosen first (swarm testing); a feature left off is absent from the scenario."""
 INPUT_KINDS: Final = ("literal", "fixed", "source", "literal")
@@ -478,6 +480,7 @@ def _scenarios(
 ) -> Scenario:
     features = _draw_features(draw, emphasis, quiet)
     group_choices = _group_choices(features)
+    clean = _branch_choices(features, _RAISE_LEVELS[0])
     # The input first: draws made early vary most evenly across examples.
     value = draw(_STRUCTURED_INPUTS) if "structured-input" in features else INPUTS[0]
     kind = draw(_INPUT_KINDS)
@@ -496,7 +499,8 @@ def _scenarios(
             labels = draw(_LABEL_SETS) if labelled else ()
             commands[before] = _sequential(before, labels, retry_until, limit)
             stages.append(before)
-        choices = draw(group_choices)
+        # Recovery: after groups that may fail, the last one answers cleanly (what a run leaves behind shows there).
+        choices = draw(group_choices) if group < count or count == 1 or "recovery" not in features else clean
         width = draw(widths)
         # A retry fails its group's stage and ends the run: only the last group asks, so the others run out.
         retry = draw(_GROUP_RETRIES) if "group-retries" in features and group == count else None
