@@ -161,7 +161,7 @@ _CAPS = st.one_of(
 _ENV_LIMITS = st.sampled_from(ENV_LIMITS)
 _DELAYS = st.one_of(st.just(0), st.sampled_from((5, 10, 100)), st.integers(min_value=0, max_value=500))
 _PACED = st.one_of(st.sampled_from((5, 10, 100)), st.integers(min_value=1, max_value=500))
-# One worker is where pacing and ordering mistakes show most: a cap of 1 (four in seven), 0 (the falsy one) or below.
+# One worker is where pacing and ordering mistakes show most: a cap of 1 (half), 0 (the falsy one, three in eight) or below.
 _ONE_WORKER_CAPS = st.sampled_from((1, 0, 1, 0, 1, 0, 1, -1))
 _EXPLICIT_CAPS = st.integers(min_value=2, max_value=16)
 _SET_ENV_LIMITS = st.sampled_from(ENV_LIMITS[1:])
