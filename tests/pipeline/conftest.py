@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import looptime
 import pytest
@@ -62,6 +62,13 @@ def close_virtual_loop(loop: asyncio.AbstractEventLoop) -> None:
     loop.close()
 
 
+# This module itself, taken while it is being imported. Later, ``sys.modules[__name__]`` may be
+# another folder's conftest: every conftest.py outside a package is imported as ``conftest``, and
+# the one imported last holds the name. A test order that imported another conftest after this one
+# left this module's names unbound, and the reference executor met the refactored ``Command``.
+_THIS_MODULE: Final = sys.modules[__name__]
+
+
 def _counterparts(package: ModuleType) -> dict[int, tuple[object, object]]:
     """``id(pipeline object) -> (pipeline object, package's object)`` for every shared module and name."""
     pairs: dict[int, tuple[object, object]] = {}
@@ -88,7 +95,7 @@ def executor_api(package: ModuleType, *modules: ModuleType) -> Iterator[None]:
     """Bind, in ``modules`` and this conftest, the names imported from :mod:`harness.pipeline` to ``package``'s."""
     pairs = _counterparts(package)
     saved: list[tuple[ModuleType, str, object]] = []
-    for module in (*modules, sys.modules[__name__]):
+    for module in (*modules, _THIS_MODULE):
         for name, value in list(vars(module).items()):
             pair = pairs.get(id(value))
             if pair is not None and pair[0] is value:
