@@ -18,6 +18,13 @@ Run alone, ``--drawn-only`` skips the suite's mode and ``--fault NAME``
 reproduced without the rest::
 
     python benchmarks/bench_faults.py --drawn-only --fault cap-0-from-environment
+
+``--seeds N`` hunts on seeds 0 to N - 1 instead of 20, and ``--no-shrink``
+stops at the first failing example (whether a run finds its fault does not
+depend on shrinking, only its time does), which makes a found rate over
+more seeds affordable while tuning the strategies::
+
+    python benchmarks/bench_faults.py --drawn-only --no-shrink --seeds 40
 """
 
 from __future__ import annotations
@@ -63,7 +70,7 @@ class Hunt:
     seconds: float
 
 
-def hunt(fault: faulty_executors.PlantedFault, run_seed: int, *, boundaries: bool) -> Hunt:
+def hunt(fault: faulty_executors.PlantedFault, run_seed: int, *, boundaries: bool, shrink: bool = True) -> Hunt:
     """Run ``fault``'s property on its executor once under ``run_seed``: as the suite runs, or drawn only."""
     candidate: Implementation = resolve_implementation(fault.candidate)
 
@@ -81,6 +88,8 @@ def hunt(fault: faulty_executors.PlantedFault, run_seed: int, *, boundaries: boo
         )
     else:
         profile = settings.get_profile(hypothesis_profile_name("drawn"))
+    if not shrink:
+        profile = settings(profile, phases=tuple(phase for phase in profile.phases if phase is not Phase.shrink))
     test = settings(
         profile, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, print_blob=False
     )(test)
@@ -93,14 +102,18 @@ def hunt(fault: faulty_executors.PlantedFault, run_seed: int, *, boundaries: boo
     return Hunt(False, time.perf_counter() - started)
 
 
-def run(quick: bool, *, modes: tuple[str, ...] = MODES, names: tuple[str, ...] = ()) -> list[Figure]:
-    seeds = QUICK_SEEDS if quick else SEEDS
+def run(
+    quick: bool, *, modes: tuple[str, ...] = MODES, names: tuple[str, ...] = (), seeds: int | None = None,
+    shrink: bool = True,
+) -> list[Figure]:
+    seeds = seeds or (QUICK_SEEDS if quick else SEEDS)
+    to_failure = "a shrunk failure" if shrink else "the first failure (no shrinking)"
     figures: list[Figure] = []
     for fault in faulty_executors.FAULTS:
         if names and fault.name not in names:
             continue
         for mode in modes:
-            hunts = [hunt(fault, run_seed, boundaries=mode == MODES[0]) for run_seed in range(seeds)]
+            hunts = [hunt(fault, run_seed, boundaries=mode == MODES[0], shrink=shrink) for run_seed in range(seeds)]
             found = [h.seconds for h in hunts if h.found]
             sys.stderr.write(f"  {fault.name} ({mode}): {len(found)}/{seeds}\n")
             note = f"{fault.area}; property {fault.found_by}; {mode}; {seeds} seeds x {DEV_EXAMPLES} examples"
@@ -109,7 +122,7 @@ def run(quick: bool, *, modes: tuple[str, ...] = MODES, names: tuple[str, ...] =
                 target=0, note=f"found {len(found)}/{seeds}; {note}",
             ))
             figures.append(Figure(
-                benchmark=NAME, name=f"{fault.name}: median to a shrunk failure, {mode}",
+                benchmark=NAME, name=f"{fault.name}: median to {to_failure}, {mode}",
                 value=statistics.median(found) if found else 0.0, unit="s", target=TARGET_SECONDS,
                 note=f"median of {len(found)} finding runs" if found else "never found",
             ))
@@ -121,13 +134,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_SEEDS} seeds instead of {SEEDS}")
     parser.add_argument("--drawn-only", action="store_true", help="only the drawn profile, without the boundaries")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME", help="hunt only this fault")
+    parser.add_argument("--seeds", type=int, default=None, metavar="N", help=f"seeds 0 to N - 1 (default {SEEDS})")
+    parser.add_argument("--no-shrink", action="store_true", help="stop at the first failing example")
     args = parser.parse_args(argv)
+    if args.seeds is not None and args.seeds < 1:
+        parser.error(f"--seeds: expected a positive number of seeds, got {args.seeds}")
     unknown = set(args.fault) - {fault.name for fault in faulty_executors.FAULTS}
     if unknown:
         parser.error(f"--fault: no planted fault named {', '.join(sorted(unknown))}")
     machine = describe_machine()
     modes = MODES[1:] if args.drawn_only else MODES
-    figures = run(args.quick, modes=modes, names=tuple(args.fault))
+    figures = run(args.quick, modes=modes, names=tuple(args.fault), seeds=args.seeds, shrink=not args.no_shrink)
     sys.stdout.write(render_table(figures, machine.ended()))
     return 0
 
