@@ -53,7 +53,6 @@ import hashlib
 import json
 import os
 import queue
-import resource
 import shutil
 import signal
 import subprocess
@@ -80,10 +79,15 @@ MEMORY_LIMIT: Final = 4 * 1024**3
 """Bytes of address space a check may map; a clean check maps well under 1 GiB."""
 NO_IMPORT_EXIT: Final = 97
 HARNESS_RAISED_EXIT: Final = 98
-# Imports the CLI and the mutated module apart from the check, so that a
-# mutant that does not import is told from one the check catches.
+STATUSES: Final = {0: "survived", 1: "killed", 2: "check-error", HARNESS_RAISED_EXIT: "check-error", NO_IMPORT_EXIT: "no-import"}
+"""The status of a check by its exit code; any other code is an ``error``."""
+# Limits its own address space first (the check's process, not the runner's:
+# ``preexec_fn`` is unsafe beside the runner's threads), then imports the CLI
+# and the mutated module apart from the check, so that a mutant that does not
+# import is told from one the check catches.
 RUNNER: Final = f"""
-import importlib, sys, traceback
+import importlib, resource, sys, traceback
+resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_LIMIT}, {MEMORY_LIMIT}))
 try:
     importlib.import_module("harness.cli")
     importlib.import_module(sys.argv[1])
@@ -200,16 +204,6 @@ def _environment(copy: Path) -> dict[str, str]:
     return environment
 
 
-def _limit_memory() -> None:
-    """In the check's process, before it starts: at most :data:`MEMORY_LIMIT` of address space."""
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
-def _status(returncode: int) -> str:
-    statuses = {0: "survived", 1: "killed", 2: "check-error", HARNESS_RAISED_EXIT: "check-error", NO_IMPORT_EXIT: "no-import"}
-    return statuses.get(returncode, "error")
-
-
 def _death(returncode: int) -> str:
     """How a check that exited ``returncode`` ended, for the report."""
     if returncode >= 0:
@@ -244,13 +238,12 @@ def test_mutant(copy: Path, mutant: Mutant, timeout: float) -> Outcome:
             text=True,
             timeout=timeout,
             check=False,
-            preexec_fn=_limit_memory,
         )
     except subprocess.TimeoutExpired:
         return Outcome(mutant, "timeout")
     finally:
         target.write_bytes(clean)
-    status = _status(ran.returncode)
+    status = STATUSES.get(ran.returncode, "error")
     detail = "" if status in ("survived", "killed") else f"{_death(ran.returncode)}: {(ran.stdout + ran.stderr)[-2000:]}"
     return Outcome(mutant, status, detail)
 

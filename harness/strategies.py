@@ -357,7 +357,8 @@ def _group_choices(features: frozenset[str]) -> st.SearchStrategy[_BranchChoices
     """What the branches of one group may be, drawn per group (swarm testing inside the scenario).
 
     A feature on for the scenario is not used evenly by all its groups: with
-    ``raises`` a group raises not at all, lightly or heavily, and with
+    ``raises`` a group answers cleanly, raises in half its branches or in
+    most (:data:`_RAISE_LEVELS`), and with
     ``labels`` a group either mixes labellings or labels every branch's
     command. A clean group beside a failing one, or a group whose branches all
     carry labels, is then an even draw instead of a rare one. The plain mode

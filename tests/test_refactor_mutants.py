@@ -239,8 +239,8 @@ def test_a_mutant_that_exhausts_memory_is_detected_not_a_lost_measurement(copy: 
     built, is a check error. Without the runner's address-space limit the
     system's out-of-memory killer ended such checks with SIGKILL, which the
     runner can only call ``error`` (not measured, the run fails). Removing
-    ``preexec_fn=_limit_memory`` in a temporary copy makes this test fail:
-    the mutant's untouched pages cost nothing then, and it survives.
+    the ``setrlimit`` line of ``RUNNER`` in a temporary copy makes this test
+    fail: the mutant's untouched pages cost nothing then, and it survives.
     """
     source = (ROOT / CACHE).read_text(encoding="utf-8")
     anchor = "    def set(self, index: int, value: StructuredValue) -> None:\n"
