@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import Any, Final, final
 
@@ -45,7 +45,8 @@ from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Imple
 from harness.compare import diff_observations, format_differences
 from harness.errors import CandidateError, HarnessError
 from harness.fuzz.counting import STATS_ENV, ExampleCounter
-from harness.fuzz.database import select_database
+from harness.fuzz.database import DEFAULT_DIRECTORY, EXAMPLE_DB_ENV, select_database
+from harness.fuzz.publishing import PublishingDatabase
 from harness.gate.config import load_reference_settings, read_tool_table
 from harness.observation import Observation, observe
 from harness.scenario.loader import load_scenario
@@ -261,6 +262,11 @@ def _use_example_database(config: pytest.Config) -> None:
         selected = select_database(os.environ, table)  # type: ignore[arg-type]
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if selected is None and config.stash.get(_PROFILE, None) == "fuzz":
+        # `harness fuzz` runs its workers at once on hypothesis's default
+        # directory: their writes are held until each test ends, as for a
+        # configured database.
+        selected = select_database({EXAMPLE_DB_ENV: str(DEFAULT_DIRECTORY)}, {})
     if selected is None:
         return
     current = settings.get_current_profile_name()
@@ -268,9 +274,21 @@ def _use_example_database(config: pytest.Config) -> None:
     settings.register_profile(with_database, parent=settings.get_profile(current), database=selected.database)
     settings.load_profile(with_database)
     config.stash[_DATABASE] = selected.description
+    config.stash[_PUBLISHER] = selected.database
     # One line, from the controlling process only (xdist workers open the same database).
     if selected.notice and not hasattr(config, "workerinput"):
         sys.stderr.write(selected.notice + "\n")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Once a test has run, hand its example database writes to the shared database (:mod:`harness.fuzz.publishing`)."""
+    try:
+        return (yield)
+    finally:
+        database = item.config.stash.get(_PUBLISHER, None)
+        if database is not None:
+            database.publish()
 
 
 @pytest.hookimpl(trylast=True)
@@ -328,6 +346,7 @@ _REFERENCE = pytest.StashKey[Implementation | None]()
 _LOG = pytest.StashKey[AgreementLog]()
 _PROFILE = pytest.StashKey[str]()
 _DATABASE = pytest.StashKey[str]()
+_PUBLISHER = pytest.StashKey[PublishingDatabase]()
 
 
 @final

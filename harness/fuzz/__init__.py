@@ -18,6 +18,7 @@ from harness.fuzz.database import (
 )
 from harness.fuzz.engine import Failure, FuzzPlan, FuzzReport, failures_in_junit, run_fuzz
 from harness.fuzz.nightly import ShardSummary, export_database, merge_shards
+from harness.fuzz.publishing import PublishingDatabase
 
 __all__ = [
     "EXAMPLE_DB_ENV",
@@ -30,6 +31,7 @@ __all__ = [
     "FuzzPlan",
     "FuzzReport",
     "GuardedDatabase",
+    "PublishingDatabase",
     "SelectedDatabase",
     "ShardSummary",
     "UnreachableDatabaseError",

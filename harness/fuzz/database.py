@@ -39,6 +39,7 @@ from hypothesis.database import (
 )
 
 from harness.errors import InvalidConfigError
+from harness.fuzz.publishing import PublishingDatabase
 
 __all__ = [
     "DEFAULT_DIRECTORY",
@@ -235,9 +236,13 @@ class GuardedDatabase(ExampleDatabase):
 @final
 @dataclass(frozen=True, slots=True)
 class SelectedDatabase:
-    """The database to hand hypothesis, what it is made of, and the fallback notice (one line) if any."""
+    """The database to hand hypothesis, what it is made of, and the fallback notice (one line) if any.
 
-    database: ExampleDatabase
+    ``database`` holds each test's writes until the test ends
+    (:mod:`harness.fuzz.publishing`): the caller publishes them.
+    """
+
+    database: PublishingDatabase
     description: str
     notice: str | None = None
 
@@ -272,15 +277,15 @@ def select_database(
         except UnreachableDatabaseError as exc:
             notices.append(f"example database {own} unreachable ({exc}); using {local}")
     if shared is None:
-        return SelectedDatabase(primary, description, _notice(notices))
+        return SelectedDatabase(PublishingDatabase(primary), description, _notice(notices))
     try:
         opened = open_database(shared)
     except UnreachableDatabaseError as exc:
         notices.append(f"shared example database {shared} unreachable ({exc}); replaying only {description}")
-        return SelectedDatabase(primary, description, _notice(notices))
+        return SelectedDatabase(PublishingDatabase(primary), description, _notice(notices))
     layer = GuardedDatabase(opened, name=shared.target) if shared.kind != "directory" else opened
     layered = MultiplexedDatabase(primary, ReadOnlyDatabase(layer))
-    return SelectedDatabase(layered, f"{description} over {shared} (read-only)", _notice(notices))
+    return SelectedDatabase(PublishingDatabase(layered), f"{description} over {shared} (read-only)", _notice(notices))
 
 
 def _setting(

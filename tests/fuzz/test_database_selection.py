@@ -39,7 +39,7 @@ def test_nothing_configured_leaves_hypothesis_its_default() -> None:
 
 def test_the_environment_wins_over_the_configuration(tmp_path: Path) -> None:
     chosen = select_database({"HARNESS_EXAMPLE_DB": str(tmp_path / "env")}, {"example_db": str(tmp_path / "toml")})
-    assert chosen is not None and chosen.database == DirectoryBasedExampleDatabase(tmp_path / "env")
+    assert chosen is not None and chosen.database.database == DirectoryBasedExampleDatabase(tmp_path / "env")
     assert chosen.notice is None
 
 
@@ -49,7 +49,7 @@ def test_a_shared_database_is_layered_read_only_under_the_local_one(tmp_path: Pa
     local = DirectoryBasedExampleDatabase(tmp_path / "local")
     shared = GitHubArtifactDatabase("acme", "harness", artifact_name="hypothesis-example-db")
     guarded = GuardedDatabase(shared, name="github:acme/harness")
-    assert chosen.database == MultiplexedDatabase(local, ReadOnlyDatabase(guarded))
+    assert chosen.database.database == MultiplexedDatabase(local, ReadOnlyDatabase(guarded))
     assert chosen.description == f"{tmp_path / 'local'} over github:acme/harness (read-only)"
 
 
