@@ -4,6 +4,11 @@
 count and the CPU model (from ``/proc/cpuinfo``, where there is one) and the
 load average when the run started and ended, since other processes may
 share the machine. :func:`run_standalone` is the ``__main__`` of each benchmark script.
+
+The results page holds generated figures above :data:`KEPT_MARKER` and
+hand-written sections below it (measurements no single run makes, such as
+mutation power and fault finding over several rounds);
+:func:`merge_results_page` replaces the first part and keeps the second.
 """
 
 from __future__ import annotations
@@ -18,7 +23,21 @@ from pathlib import Path
 
 from measure import Figure
 
-__all__ = ["Machine", "describe_machine", "render_markdown", "render_table", "run_standalone"]
+__all__ = [
+    "KEPT_MARKER",
+    "Machine",
+    "ResultsPageError",
+    "describe_machine",
+    "merge_results_page",
+    "render_markdown",
+    "render_table",
+    "run_standalone",
+]
+
+KEPT_MARKER = (
+    "<!-- The figures above are written by benchmarks/run.py --write-results;"
+    " everything below this line is kept when it runs again. -->"
+)
 
 _CPUINFO = Path("/proc/cpuinfo")
 
@@ -137,7 +156,8 @@ def render_markdown(
     lines = [
         "# Benchmark results",
         "",
-        f"Measured {produced_at} by `{command}`; run it again to replace this file.",
+        f"Measured {produced_at} by `{command}`; run it again to replace the figures down to the sections",
+        "measured on their own, further below.",
         "Figures are medians of rounds in one process; a target is an upper bound.",
         "",
         "| Benchmark | Figure | Measured | Target | Met | Machine | Note |",
@@ -149,6 +169,28 @@ def render_markdown(
     lines += ["", "## Machine", ""] + [f"- {line}" for line in machine.lines()]
     lines += ["", "## What each benchmark measures", ""] + [f"- **{name}**: {text}" for name, text in how]
     return "\n".join(lines) + "\n"
+
+
+class ResultsPageError(Exception):
+    """A results page that cannot be rewritten without losing what it holds; the message is one line."""
+
+
+def merge_results_page(generated: str, existing: str | None, *, path: Path) -> str:
+    """``generated`` followed by the sections of ``existing`` below :data:`KEPT_MARKER`.
+
+    A new page (``existing`` is ``None``) gets the marker and nothing below
+    it. An existing page without the marker raises :class:`ResultsPageError`:
+    what it holds beyond the figures cannot be told apart from them.
+    """
+    if existing is None:
+        return f"{generated}\n{KEPT_MARKER}\n"
+    _, marker, kept = existing.partition(KEPT_MARKER)
+    if not marker:
+        raise ResultsPageError(
+            f"{path}: no kept-sections marker line ({KEPT_MARKER[:24]}...); refusing to overwrite it,"
+            " add the marker above the sections to keep or name another FILE"
+        )
+    return f"{generated}\n{KEPT_MARKER}{kept}"
 
 
 def run_standalone(run: Callable[[bool], list[Figure]], description: str) -> int:

@@ -7,7 +7,9 @@ Usage::
 Prints a table of the figures and the machine they ran on. ``--quick`` runs
 fewer rounds (a smoke run, not figures to quote); ``--json`` also writes the
 figures and the machine as JSON; ``--write-results`` writes them as Markdown
-to ``benchmarks/RESULTS.md`` (or FILE), naming the command that produced it.
+to ``benchmarks/RESULTS.md`` (or FILE), naming the command that produced it,
+and keeps the page's sections below its marker line (measured on their own);
+a page without that line is refused before any benchmark runs.
 A missed target is reported, never an error: the exit status is 0 unless a
 benchmark could not run.
 """
@@ -32,7 +34,7 @@ import bench_properties
 import bench_suite
 import bench_virtual_time
 from measure import Figure
-from report import describe_machine, render_markdown, render_table
+from report import ResultsPageError, describe_machine, merge_results_page, render_markdown, render_table
 
 __all__ = ["BENCHMARKS", "main"]
 
@@ -62,6 +64,12 @@ def _summary(module: ModuleType) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.write_results is not None:
+        try:  # before hours of benchmarks are spent on a page that would be refused
+            merge_results_page("", _read(args.write_results), path=args.write_results)
+        except ResultsPageError as exc:
+            sys.stderr.write(f"benchmarks/run.py: {exc}\n")
+            return 2
     machine = describe_machine()
     figures: list[Figure] = []
     for module in BENCHMARKS:
@@ -89,9 +97,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         produced_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         how = [(module.NAME, _summary(module)) for module in BENCHMARKS]
         page = render_markdown(figures, machine, command=command, produced_at=produced_at, how=how)
-        args.write_results.write_text(page, encoding="utf-8")
+        try:  # read again: the page may have been edited while the benchmarks ran
+            merged = merge_results_page(page, _read(args.write_results), path=args.write_results)
+        except ResultsPageError as exc:
+            sys.stderr.write(f"benchmarks/run.py: {exc}\n")
+            return 2
+        partial = args.write_results.with_name(args.write_results.name + ".partial")
+        partial.write_text(merged, encoding="utf-8")
+        partial.replace(args.write_results)
         sys.stderr.write(f"wrote {args.write_results}\n")
     return 0
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
 
 
 if __name__ == "__main__":
