@@ -11,7 +11,10 @@ by every later round, and its shrunk scenario is written as a repro file by
 the property itself (:func:`harness.repro.recording_failures`). Once the
 budget is spent no round starts; a round still running gets a grace period to
 finish its shrinking, then is stopped. A failure is distinct by its test and
-the first line of its message.
+where its exceptions were raised (the ``path:line: Type`` line pytest ends
+each traceback with), which is how hypothesis tells one bug from another: two
+workers that shrink one bug to different examples report it once, by the
+report that has a repro file and the shortest first line.
 
 Rounds, not one endless pytest session: hypothesis counts examples, not time,
 and a session that ends writes its JUnit report and repro files; a round is
@@ -33,7 +36,7 @@ import threading
 import sys
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,13 +45,15 @@ from typing import Final, TextIO, final
 from harness.fuzz.counting import STATS_ENV, ExampleCounts, read_counts
 from harness.fuzz.database import EXAMPLE_DB_ENV
 
-__all__ = ["Failure", "FuzzPlan", "FuzzReport", "failures_in_junit", "run_fuzz"]
+__all__ = ["Failure", "FuzzPlan", "FuzzReport", "distinct_failures", "failures_in_junit", "run_fuzz"]
 
 PROFILE: Final = "fuzz"
 POLL_S: Final = 0.5
 # The traceback in the report also shows the source line that formats this
 # text (``repro file: {path}``), so a path never starts with a brace.
 _REPRO = re.compile(r"repro file: ([^\s{]\S*)")
+# pytest ends each traceback section of a report with where it was raised: "path:line: Type".
+_RAISED_AT = re.compile(r"^\S+:\d+: [A-Za-z_][\w.]*$", re.MULTILINE)
 
 
 @final
@@ -76,11 +81,16 @@ class FuzzPlan:
 @final
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """One distinct failure: the test, the first line of its message, its repro file if the property wrote one."""
+    """One failure: the test, the first line of its message, its repro file if the property wrote one.
+
+    ``origin`` is where each exception of the failure was raised, innermost
+    cause first, as ``path:line: Type``; empty where the report shows none.
+    """
 
     test: str
     message: str
     repro: str | None
+    origin: tuple[str, ...] = ()
 
 
 @final
@@ -122,8 +132,27 @@ def failures_in_junit(path: Path) -> list[Failure]:
             # pytest's classname is the module's dotted path (tests.properties.test_x): back to a node id.
             module = case.get("classname", "").replace(".", "/")
             test = f"{module}.py::{case.get('name')}" if module else str(case.get("name"))
-            found.append(Failure(test, first, paths[-1] if paths else None))
+            origin = tuple(match.group(0) for match in _RAISED_AT.finditer(problem.text or ""))
+            found.append(Failure(test, first, paths[-1] if paths else None, origin))
     return found
+
+
+def distinct_failures(failures: Iterable[Failure]) -> tuple[Failure, ...]:
+    """One failure per test and origin, in the order first seen: the one with a repro file and the shortest message.
+
+    A failure without an origin is told apart by its message instead.
+    """
+    kept: dict[tuple[str, tuple[str, ...] | str], Failure] = {}
+    for failure in failures:
+        key = (failure.test, failure.origin or failure.message)
+        if key not in kept or _rank(failure) < _rank(kept[key]):
+            kept[key] = failure
+    return tuple(kept.values())
+
+
+def _rank(failure: Failure) -> tuple[bool, int]:
+    # A shorter first line means a smaller example: the first difference of a shrunk scenario.
+    return failure.repro is None, len(failure.message)
 
 
 @final
@@ -245,13 +274,8 @@ def _progress_line(plan: FuzzPlan, elapsed: float, workers: Sequence[_Worker]) -
 
 
 def _distinct_failures(folder: Path) -> tuple[Failure, ...]:
-    seen: dict[tuple[str, str], Failure] = {}
-    for report in sorted(folder.glob("*.xml")):
-        for failure in failures_in_junit(report):
-            key = (failure.test, failure.message)
-            if key not in seen or (seen[key].repro is None and failure.repro is not None):
-                seen[key] = failure
-    return tuple(seen.values())
+    reports = sorted(folder.glob("*.xml"))
+    return distinct_failures(failure for report in reports for failure in failures_in_junit(report))
 
 
 def _clock_text(seconds: float) -> str:

@@ -26,7 +26,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from harness.errors import InvalidInputError
 from harness.fuzz.counting import ExampleCounts, read_counts
 from harness.fuzz.database import UnreachableDatabaseError, open_database, parse_location
-from harness.fuzz.engine import Failure, failures_in_junit
+from harness.fuzz.engine import Failure, distinct_failures, failures_in_junit
 
 __all__ = ["ShardSummary", "export_database", "merge_shards"]
 
@@ -94,20 +94,20 @@ def merge_shards(shards: Sequence[Path], out: Path) -> ShardSummary:
     for shard in shards:
         _merge_database(shard / "example-db", out / "example-db")
     stored = sum(1 for path in (out / "example-db").rglob("*") if path.is_file())
-    failures: dict[tuple[str, str], Failure] = {}
+    failures: list[Failure] = []
     suites = ElementTree.Element("testsuites")
     seconds: dict[str, float] = {}
     for shard in shards:
         name = _shard_name(shard)
         seconds[name] = _shard_seconds(shard)
         junit = shard / "junit.xml"
-        for failure in failures_in_junit(junit):
-            failures.setdefault((failure.test, failure.message), failure)
+        failures += failures_in_junit(junit)
         suites.extend(_suites(junit, name))
         for repro in sorted((shard / "repro").glob("*.toml")):
             _copy_repro(repro, out / "repro", name)
     ElementTree.ElementTree(suites).write(out / "junit.xml", encoding="utf-8", xml_declaration=True)
-    summary = ShardSummary(read_counts(shard / "stats" for shard in shards), tuple(failures.values()), seconds, stored)
+    counts = read_counts(shard / "stats" for shard in shards)
+    summary = ShardSummary(counts, distinct_failures(failures), seconds, stored)
     (out / "summary.md").write_text(summary.markdown(), encoding="utf-8")
     return summary
 

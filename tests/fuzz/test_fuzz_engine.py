@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cli_support import run_cli
-from harness.fuzz.engine import FuzzPlan, failures_in_junit, run_fuzz
+from harness.fuzz.engine import Failure, FuzzPlan, distinct_failures, failures_in_junit, run_fuzz
 from test_shared_database import FAULTY, TESTS, fresh_copy
 
 
@@ -87,6 +87,47 @@ def test_junit_failures_carry_the_first_message_line_and_the_repro_file(tmp_path
     assert failure.test == "tests/properties/test_x.py::test_y[candidate]"
     assert (failure.message, failure.repro) == ("AssertionError: order", "a/b.toml")
     assert failures_in_junit(tmp_path / "missing.xml") == []
+
+
+def _report(*failures: tuple[str, str, str]) -> str:
+    """A JUnit report of one failing test case per (message's first line, repro file, where raised)."""
+    cases = "".join(
+        f'<testcase classname="tests.properties.test_x" name="test_y[candidate]">'
+        f'<failure message="{message}&#10;repro file: {repro}">E   {message}\n\n{raised}</failure></testcase>'
+        for message, repro, raised in failures
+    )
+    return f"<testsuites><testsuite>{cases}</testsuite></testsuites>"
+
+
+def test_one_bug_shrunk_to_two_examples_by_two_workers_is_one_failure_shown_by_the_smaller(tmp_path: Path) -> None:
+    """hypothesis tells bugs apart by where they were raised, not by the example: so does the report.
+
+    Shown to fail (in a temporary copy) when failures are told apart by the
+    first line of their message, as they were: both reports of the bug stay.
+    """
+    raised = "test_planted.py:14: AssertionError\n\n/usr/lib/python3.11/contextlib.py:158: AssertionError"
+    (tmp_path / "worker1-round1.xml").write_text(_report(
+        ("AssertionError: output.text: [1e-7, 2e-7] != [2e-7, 1e-7]", "out/repro/a.toml", raised)), encoding="utf-8")
+    (tmp_path / "worker2-round1.xml").write_text(_report(
+        ("AssertionError: output.text: [0, 1] != [1, 0]", "out/repro/a.toml", raised),
+        ("AssertionError: stages[1].errors: [] != [x]", "out/repro/a.toml", raised.replace(":14:", ":17:"))),
+        encoding="utf-8")  # fmt: skip
+    reports = sorted(tmp_path.glob("*.xml"))
+    failures = distinct_failures(failure for report in reports for failure in failures_in_junit(report))
+    assert [(f.message, f.origin[0]) for f in failures] == [
+        ("AssertionError: output.text: [0, 1] != [1, 0]", "test_planted.py:14: AssertionError"),
+        ("AssertionError: stages[1].errors: [] != [x]", "test_planted.py:17: AssertionError"),
+    ]
+    assert failures[0].origin[1] == "/usr/lib/python3.11/contextlib.py:158: AssertionError"
+
+
+def test_a_failure_without_a_traceback_is_told_apart_by_its_message() -> None:
+    one = Failure("t.py::test", "AssertionError: a", None)
+    assert distinct_failures([one, Failure("t.py::test", "AssertionError: b", None), one]) == (
+        one, Failure("t.py::test", "AssertionError: b", None))  # fmt: skip
+    with_repro = Failure("t.py::test", "AssertionError: a longer line", "r.toml", ("t.py:3: AssertionError",))
+    without = Failure("t.py::test", "AssertionError: a", None, ("t.py:3: AssertionError",))
+    assert distinct_failures([without, with_repro]) == (with_repro,)
 
 
 def _children(pid: int) -> set[int]:

@@ -36,7 +36,7 @@ from test_shared_database import FAULTY, fresh_copy, run_pytest
 @final
 @dataclass(frozen=True, slots=True)
 class Store:
-    """One shared store: ``view()`` opens a separate client of it, as another process would; ``entries()`` lists all it holds."""
+    """One shared store: ``view()`` opens a client of its own, as another process would; ``entries()`` lists what it holds."""
 
     view: Callable[[], ExampleDatabase]
     entries: Callable[[], list[str]]
@@ -50,7 +50,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
                      lambda: sorted(str(path) for path in root.rglob("*") if path.is_file()))  # fmt: skip
     server: RedisServer = request.getfixturevalue("redis_server")
     client = server.client
-    return Store(lambda: RedisExampleDatabase(client), lambda: sorted(map(repr, client.keys("*"))))  # type: ignore[attr-defined]
+    keys = client.keys  # type: ignore[attr-defined]
+    return Store(lambda: RedisExampleDatabase(client), lambda: sorted(map(repr, keys("*"))))
 
 
 LISTS: Final = st.lists(st.integers(0, 1000), min_size=1)
