@@ -23,7 +23,8 @@ most one grace period.
 
 A ``SIGTERM`` to the command (a cancelled CI job, a ``kill``) is turned into
 an exit through the same ``finally`` that stops the workers at the end of the
-budget, so no pytest round outlives the command that started it.
+budget, so no pytest round outlives the command that started it; a signal
+that arrives while a round is being started waits until the worker holds it.
 """
 
 from __future__ import annotations
@@ -212,29 +213,62 @@ def run_fuzz(
     if plan.database is not None:
         child_environ[EXAMPLE_DB_ENV] = plan.database
     workers = [_Worker(number, plan, child_environ) for number in range(1, plan.workers + 1)]
-    with _terminate_as_exit():
-        return _run_workers(plan, workers, progress, clock)
+    gate = _ExitGate()
+    with gate.installed():
+        return _run_workers(plan, workers, progress, clock, gate)
 
 
-@contextmanager
-def _terminate_as_exit() -> Iterator[None]:
-    """While running, ``SIGTERM`` raises ``SystemExit(143)`` (the shell's code for it), so ``finally`` blocks run."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
+@final
+class _ExitGate:
+    """``SIGTERM`` as ``SystemExit(143)`` (the shell's code for it) and ``SIGINT`` as ``KeyboardInterrupt``, held while a round starts.
 
-    def _exit(signum: int, frame: object) -> None:
+    Raised inside ``subprocess.Popen`` after its fork, either would leave a
+    started round that no worker holds, which the ``finally`` that stops the
+    workers could not reach; a signal that arrives while :meth:`holding` is
+    raised once the round is held.
+    """
+
+    def __init__(self) -> None:
+        self._holding = False
+        self._pending: int | None = None
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signal handlers can only be set from the main thread
+            return
+        previous = {number: signal.signal(number, self._handle) for number in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+            if self._pending is not None:
+                self._raise(self._pending)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self._holding:
+            self._pending = signum
+        else:
+            self._raise(signum)
+
+    @staticmethod
+    def _raise(signum: int) -> None:
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, _exit)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_workers(
-    plan: FuzzPlan, workers: Sequence[_Worker], progress: TextIO | None, clock: Callable[[], float]
+    plan: FuzzPlan, workers: Sequence[_Worker], progress: TextIO | None, clock: Callable[[], float], gate: _ExitGate
 ) -> FuzzReport:
     started = clock()
     budget_end, hard_end = started + plan.minutes * 60, started + plan.minutes * 60 + plan.grace_s
@@ -244,7 +278,8 @@ def _run_workers(
             now = clock()
             for worker in workers:
                 if worker.finished() and now < budget_end and not worker.done(plan.max_rounds):
-                    worker.start_round()
+                    with gate.holding():
+                        worker.start_round()
             if all(worker.finished() for worker in workers) and (
                 now >= budget_end or all(worker.done(plan.max_rounds) for worker in workers)
             ):
