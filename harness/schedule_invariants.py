@@ -3,7 +3,8 @@
 :func:`schedule_independent` maps an observation to the part of it that must
 not depend on how ties are broken, in the spec's terms:
 
-- the outcome and the error (R2.4), the output with its type, text, data,
+- the outcome and the error (R2.4), except which of several calls raising
+  at the instant an interrupt ends the run wins; the output with its type, text, data,
   labels, taint, sources, tools, capability and policy context (R6, R7);
   aggregate ``data`` is in declaration order with every marker in place, and
   each marker's content is fixed (R3.6, R4.1, R4.2);
@@ -46,6 +47,11 @@ SCHEDULE_DEPENDENT_PARTS: Final[Mapping[str, str]] = MappingProxyType({
         "a multiset of calls, each with its start and end, read in order of start time: calls that "
         "start at the same instant (a cap releasing several workers, equal durations) are recorded in tie order"
     ),
+    "error": (
+        "of a run interrupted at an instant when two or more calls raised: the one the tie order reaches "
+        "first interrupts the run, so the error is compared as the set of those calls (the FIFO check, "
+        "which compares everything as it is, still pins which one wins)"
+    ),
 })
 """Each part of an observation compared as a multiset or in a canonical order, and why."""
 
@@ -60,7 +66,20 @@ def schedule_independent(observation: Observation) -> Observation:
     # sorted() is stable: the effects of one branch at one instant keep their order.
     projected["effects"] = sorted(observation["effects"], key=_effect_place)
     projected["timeline"] = sorted(observation["timeline"], key=_call_place)
+    tied = _raised_at_the_end(observation)
+    if observation["outcome"] == "interrupted" and len(tied) > 1:
+        projected["error"] = {"interrupted by one of": tied}
     return projected
+
+
+def _raised_at_the_end(observation: Observation) -> list[str]:
+    """The calls that raised at the instant the run ended, as ``stage/branch/command``, in a canonical order."""
+    ended = observation["elapsed_ms"]
+    return sorted(
+        f"{call['stage']}/{call['branch']}/{call['command']}"
+        for call in observation["timeline"]
+        if call["result"] == "raise" and call["end_ms"] == ended
+    )
 
 
 def _with_errors_as_multiset(document: Mapping[str, Any]) -> dict[str, Any]:

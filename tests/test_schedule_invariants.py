@@ -14,6 +14,7 @@ from harness.compare import diff_observations
 from harness.observation import Observation, observe
 from harness.scenario.loader import load_scenario
 from harness.schedule_invariants import SCHEDULE_DEPENDENT_PARTS, schedule_independent
+from harness.scheduling import Schedule, TieOrder
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "baselines"
@@ -113,3 +114,30 @@ def test_the_readme_gives_the_same_reasons() -> None:
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     for part, reason in SCHEDULE_DEPENDENT_PARTS.items():
         assert f"`{part}`: {reason}" in readme, part
+
+
+@pytest.mark.parametrize("implementation", ["reference", "extracted"])
+def test_which_of_two_interrupts_at_one_instant_wins_is_forgiven(implementation: str) -> None:
+    """Two branches interrupt at 10 ms: the tie order picks the run's error; FIFO and the other order both pass.
+
+    Shown to fail (in a temporary copy) without the ``error`` projection: the
+    corpus's own `harness check --explore 20` reported this scenario as a
+    mismatch on a correct executor.
+    """
+    scenario = load_scenario(CORPUS / "mv-interrupts-two-branches-same-instant.toml")
+    fifo = observe(scenario, BUILTIN_IMPLEMENTATIONS[implementation])
+    other = observe(scenario, BUILTIN_IMPLEMENTATIONS[implementation], ties=TieOrder(Schedule((0, 1))))
+    assert (fifo["error"]["type"], other["error"]["type"]) == ("SystemExit", "KeyboardInterrupt")
+    assert _same(fifo, other)
+    assert schedule_independent(fifo)["error"] == {
+        "interrupted by one of": ["1/2/late_exit", "1/3/late_stop"]
+    }
+
+
+def test_the_error_of_an_interrupt_raised_alone_still_counts() -> None:
+    """With one call raising at the last instant, the error is pinned under every tie order."""
+    observation = copy.deepcopy(_observation("mv-interrupts-two-branches-same-instant"))
+    observation["timeline"][3]["result"] = "value"
+    changed = copy.deepcopy(observation)
+    changed["error"] = {"type": "KeyboardInterrupt", "message": "late_stop interrupts"}
+    assert not _same(observation, changed)
