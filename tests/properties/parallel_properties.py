@@ -552,6 +552,15 @@ BOUNDARIES: Final = (
     _boundary("cap-1-paced", (("a", "b", "c"),), [
         _plain(name, returns=f"{name}:{{input}}", duration_ms=5) for name in ("a", "b", "c")
     ], parallel_cap=1, delay_ms=10),
+    # Three workers at the pacing gate at once: they pass one delay apart, not together.
+    _boundary("paced-several-workers", (("a", "b", "c"),), [
+        _plain(name, returns=f"{name}:{{input}}", duration_ms=30) for name in ("a", "b", "c")
+    ], parallel_cap=3, delay_ms=10),
+    # A branch changes its list input in place, then fails: its marker holds its own copy, changed once.
+    _boundary("failing-branch-mutates-its-input", (("a", "f"),), [
+        _plain("a", returns="a:{input}", duration_ms=5),
+        _plain("f", raises="f failed", mutates_input=True, duration_ms=10),
+    ], input=[1, {"n": 2}], parallel_cap=2),
     # A cap of 0 means one worker, whatever the environment says.
     _boundary("cap-0", (("a", "b", "c"),), [
         _plain(name, returns=f"{name}:{{input}}", duration_ms=10) for name in ("a", "b", "c")
