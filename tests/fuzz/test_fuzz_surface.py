@@ -12,8 +12,8 @@ def test_the_package_exports_exactly_these_names() -> None:
     assert harness.fuzz.__all__ == sorted(harness.fuzz.__all__, key=lambda name: (not name.isupper(), name))
     assert set(harness.fuzz.__all__) == {
         "EXAMPLE_DB_ENV", "SHARED_DB_ENV", "STATS_ENV", "DatabaseLocation", "ExampleCounter", "ExampleCounts",
-        "Failure", "FuzzPlan", "FuzzReport", "GuardedDatabase", "PublishingDatabase", "SelectedDatabase", "ShardSummary",
-        "UnreachableDatabaseError", "export_database", "failures_in_junit", "merge_shards", "open_database",
+        "Failure", "FuzzPlan", "FuzzReport", "GuardedDatabase", "PublishingDatabase", "SelectedDatabase",
+        "ShardSummary", "UnreachableDatabaseError", "export_database", "failures_in_junit", "merge_shards", "open_database",
         "parse_location", "read_counts", "run_fuzz", "select_database",
     }  # fmt: skip
     assert all(hasattr(harness.fuzz, name) for name in harness.fuzz.__all__)
