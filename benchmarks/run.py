@@ -64,12 +64,9 @@ def _summary(module: ModuleType) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.write_results is not None:
-        try:  # before hours of benchmarks are spent on a page that would be refused
-            merge_results_page("", _read(args.write_results), path=args.write_results)
-        except ResultsPageError as exc:
-            sys.stderr.write(f"benchmarks/run.py: {exc}\n")
-            return 2
+    # Before hours of benchmarks are spent on a page that would be refused.
+    if args.write_results is not None and _merged("", args.write_results) is None:
+        return 2
     machine = describe_machine()
     figures: list[Figure] = []
     for module in BENCHMARKS:
@@ -97,10 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         produced_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         how = [(module.NAME, _summary(module)) for module in BENCHMARKS]
         page = render_markdown(figures, machine, command=command, produced_at=produced_at, how=how)
-        try:  # read again: the page may have been edited while the benchmarks ran
-            merged = merge_results_page(page, _read(args.write_results), path=args.write_results)
-        except ResultsPageError as exc:
-            sys.stderr.write(f"benchmarks/run.py: {exc}\n")
+        # Read again: the page may have been edited while the benchmarks ran.
+        merged = _merged(page, args.write_results)
+        if merged is None:
             return 2
         partial = args.write_results.with_name(args.write_results.name + ".partial")
         partial.write_text(merged, encoding="utf-8")
@@ -109,8 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _read(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.exists() else None
+def _merged(page: str, path: Path) -> str | None:
+    """``page`` merged into the file at ``path``, or ``None`` after saying in one line why it is refused."""
+    try:
+        return merge_results_page(page, path.read_text(encoding="utf-8") if path.exists() else None, path=path)
+    except ResultsPageError as exc:
+        sys.stderr.write(f"benchmarks/run.py: {exc}\n")
+        return None
 
 
 if __name__ == "__main__":

@@ -45,8 +45,7 @@ from harness.candidates import BUILTIN_IMPLEMENTATIONS, DEFAULT_CANDIDATE, Imple
 from harness.compare import diff_observations, format_differences
 from harness.errors import CandidateError, HarnessError
 from harness.fuzz.counting import STATS_ENV, ExampleCounter
-from harness.fuzz.database import DEFAULT_DIRECTORY, EXAMPLE_DB_ENV, select_database
-from harness.fuzz.publishing import PublishingDatabase
+from harness.fuzz.database import DEFAULT_DIRECTORY, EXAMPLE_DB_ENV, SelectedDatabase, select_database
 from harness.gate.config import load_reference_settings, read_tool_table
 from harness.observation import Observation, observe
 from harness.scenario.loader import load_scenario
@@ -273,8 +272,7 @@ def _use_example_database(config: pytest.Config) -> None:
     with_database = f"{current}+example-db"
     settings.register_profile(with_database, parent=settings.get_profile(current), database=selected.database)
     settings.load_profile(with_database)
-    config.stash[_DATABASE] = selected.description
-    config.stash[_PUBLISHER] = selected.database
+    config.stash[_DATABASE] = selected
     # One line, from the controlling process only (xdist workers open the same database).
     if selected.notice and not hasattr(config, "workerinput"):
         sys.stderr.write(selected.notice + "\n")
@@ -286,9 +284,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     try:
         return (yield)
     finally:
-        database = item.config.stash.get(_PUBLISHER, None)
-        if database is not None:
-            database.publish()
+        selected = item.config.stash.get(_DATABASE, None)
+        if selected is not None:
+            selected.database.publish()
 
 
 @pytest.hookimpl(trylast=True)
@@ -337,16 +335,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     candidate = config.stash.get(_CANDIDATE, None)
     name = candidate.name if candidate is not None else "?"
     header = f"harness: candidate {name}, hypothesis profile {settings.get_current_profile_name()}"
-    database = config.stash.get(_DATABASE, None)
-    return header + (f", example database {database}" if database else "")
+    selected = config.stash.get(_DATABASE, None)
+    return header + (f", example database {selected.description}" if selected is not None else "")
 
 
 _CANDIDATE = pytest.StashKey[Implementation]()
 _REFERENCE = pytest.StashKey[Implementation | None]()
 _LOG = pytest.StashKey[AgreementLog]()
 _PROFILE = pytest.StashKey[str]()
-_DATABASE = pytest.StashKey[str]()
-_PUBLISHER = pytest.StashKey[PublishingDatabase]()
+_DATABASE = pytest.StashKey[SelectedDatabase]()
 
 
 @final

@@ -66,8 +66,7 @@ def schedule_independent(observation: Observation) -> Observation:
     # sorted() is stable: the effects of one branch at one instant keep their order.
     projected["effects"] = sorted(observation["effects"], key=_effect_place)
     projected["timeline"] = sorted(observation["timeline"], key=_call_place)
-    tied = _raised_at_the_end(observation)
-    if observation["outcome"] == "interrupted" and len(tied) > 1:
+    if observation["outcome"] == "interrupted" and len(tied := _raised_at_the_end(observation)) > 1:
         projected["error"] = {"interrupted by one of": tied}
     return projected
 
